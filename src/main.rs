@@ -1,0 +1,65 @@
+//! The `verdict` command line: parses arguments, calls the library, maps outcomes to exit codes.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use verdict::cli::{self, ErrorFormat};
+
+const EXIT_CODES: &str = "Exit codes:
+  0  pass: valid policy, gate passed, no drift, step done
+  1  blocked: gate failed, drift detected, a file would be reformatted, rolled back
+  2  could not decide: policy, usage, data or service error (fail closed)";
+
+#[derive(Parser)]
+#[command(name = "verdict", version, about = "Decides whether a retrained model may replace the one in production", after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse and type-check policies; report every mistake with its place in the file.
+    #[command(after_help = EXIT_CODES)]
+    Check {
+        #[arg(required = true)]
+        policies: Vec<PathBuf>,
+        /// How to print diagnostics on stderr.
+        #[arg(long, value_enum, default_value = "human")]
+        error_format: ErrorFormat,
+    },
+    /// Rewrite policies in canonical layout (comments kept).
+    #[command(after_help = EXIT_CODES)]
+    Fmt {
+        #[arg(required = true)]
+        policies: Vec<PathBuf>,
+        /// Change nothing; exit 1 and print a diff when a file is not formatted.
+        #[arg(long)]
+        check: bool,
+        #[arg(long, value_enum, default_value = "human")]
+        error_format: ErrorFormat,
+    },
+    /// List the metrics the policy language knows, with their definitions.
+    Metrics,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let color = std::io::stderr().is_terminal();
+    let outcome = match cli.command {
+        Command::Check {
+            policies,
+            error_format,
+        } => cli::check::run(&policies, error_format, color),
+        Command::Fmt {
+            policies,
+            check,
+            error_format,
+        } => cli::fmt::run(&policies, check, error_format, color),
+        Command::Metrics => cli::metrics::run(),
+    };
+    let _ = std::io::stdout().flush();
+    ExitCode::from(outcome.code())
+}

@@ -1,0 +1,31 @@
+//! Metric functions: pure computations on in-memory columns.
+//!
+//! Takes contiguous slices (`&[f64]` values, `&[bool]` labels) and returns a value or the reason
+//! the metric is undefined on that data. Never reads files, never looks at the clock, never
+//! panics on user data. Each function matches the reference implementation named in DESIGN.md §3;
+//! the tests under `tests/suite/` compare them with committed reference values.
+
+/// Why a metric has no value on the given data. The evaluator turns it into a check's `error`
+/// status and names the slice and column around it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Undefined {
+    #[error("no rows to compute it on")]
+    Empty,
+    #[error("the labels hold only class {class}, so it is undefined")]
+    SingleClass { class: u8 },
+    #[error("there are no positive labels")]
+    NoPositives,
+    #[error("{count} values are NaN or infinite")]
+    NotFinite { count: usize },
+    #[error("its denominator is zero ({what})")]
+    ZeroDenominator { what: &'static str },
+    #[error("the target is constant, so r2 is undefined")]
+    ConstantTarget,
+    #[error("{what}")]
+    OutOfRange { what: String },
+    #[error("the two inputs have different lengths ({left} and {right})")]
+    LengthMismatch { left: usize, right: usize },
+}
+
+pub type MetricResult<T = f64> = Result<T, Undefined>;
+pub mod registry;

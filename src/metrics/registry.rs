@@ -1,0 +1,432 @@
+//! The metric registry: the one place that says which metrics exist, what they take, which
+//! direction is better and how each is defined. The checker, the evaluator, GRAMMAR.md and
+//! `verdict metrics` all read this table.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MetricId {
+    Auroc,
+    Auprc,
+    Logloss,
+    Brier,
+    Ece,
+    Accuracy,
+    Precision,
+    Recall,
+    F1,
+    Rmse,
+    Mae,
+    R2,
+    Quantile,
+    Mean,
+    Min,
+    Max,
+    Sum,
+    Std,
+    Count,
+    Rate,
+    Psi,
+    Ks,
+    Kl,
+    Js,
+    Wasserstein,
+    ShareDrifted,
+}
+
+/// What a positional argument must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    /// A 0/1 or boolean label column.
+    Label,
+    /// A numeric column.
+    Column,
+    /// A number literal (threshold, quantile).
+    Number,
+    /// A row predicate such as `status >= 500`.
+    Predicate,
+    /// A predicate, or a column (counts its non-null rows).
+    ColumnOrPredicate,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Param {
+    pub name: &'static str,
+    pub kind: ParamKind,
+}
+
+/// How many slices a metric looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sample {
+    /// Computed on one slice; `champion` / `stable` mean the same metric on that slice.
+    One,
+    /// Compares two slices (challenger vs champion, canary vs stable, current vs reference).
+    Two,
+    /// Summarises the other checks of a drift block.
+    Dataset,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Better {
+    Higher,
+    Lower,
+    /// Neither: a latency or a count is good or bad only against a bound.
+    Neither,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct MetricSpec {
+    pub name: &'static str,
+    pub id: MetricId,
+    pub params: &'static [Param],
+    /// Set for `p50` ... `p999`: a quantile with its level in the name.
+    pub fixed_q: Option<f64>,
+    pub sample: Sample,
+    pub better: Better,
+    /// Named parts of the result (`ks(x).p`); the first is the default.
+    pub fields: &'static [&'static str],
+    pub definition: &'static str,
+}
+
+const LABEL_SCORE: &[Param] = &[
+    Param {
+        name: "label",
+        kind: ParamKind::Label,
+    },
+    Param {
+        name: "score",
+        kind: ParamKind::Column,
+    },
+];
+const LABEL_SCORE_THRESHOLD: &[Param] = &[
+    Param {
+        name: "label",
+        kind: ParamKind::Label,
+    },
+    Param {
+        name: "score",
+        kind: ParamKind::Column,
+    },
+    Param {
+        name: "threshold",
+        kind: ParamKind::Number,
+    },
+];
+const TARGET_PREDICTION: &[Param] = &[
+    Param {
+        name: "target",
+        kind: ParamKind::Column,
+    },
+    Param {
+        name: "prediction",
+        kind: ParamKind::Column,
+    },
+];
+const COLUMN: &[Param] = &[Param {
+    name: "column",
+    kind: ParamKind::Column,
+}];
+const COLUMN_Q: &[Param] = &[
+    Param {
+        name: "column",
+        kind: ParamKind::Column,
+    },
+    Param {
+        name: "q",
+        kind: ParamKind::Number,
+    },
+];
+const PREDICATE: &[Param] = &[Param {
+    name: "predicate",
+    kind: ParamKind::Predicate,
+}];
+const COUNTED: &[Param] = &[Param {
+    name: "column or predicate",
+    kind: ParamKind::ColumnOrPredicate,
+}];
+
+const fn spec(
+    name: &'static str,
+    id: MetricId,
+    params: &'static [Param],
+    sample: Sample,
+    better: Better,
+    definition: &'static str,
+) -> MetricSpec {
+    MetricSpec {
+        name,
+        id,
+        params,
+        fixed_q: None,
+        sample,
+        better,
+        fields: &[],
+        definition,
+    }
+}
+
+const fn percentile(name: &'static str, q: f64, definition: &'static str) -> MetricSpec {
+    MetricSpec {
+        fixed_q: Some(q),
+        ..spec(
+            name,
+            MetricId::Quantile,
+            COLUMN,
+            Sample::One,
+            Better::Neither,
+            definition,
+        )
+    }
+}
+
+use Better::{Higher, Lower, Neither};
+use MetricId as M;
+use Sample::{Dataset, One, Two};
+
+pub const METRICS: &[MetricSpec] = &[
+    spec(
+        "auroc",
+        M::Auroc,
+        LABEL_SCORE,
+        One,
+        Higher,
+        "area under the ROC curve; ties count half (scikit-learn roc_auc_score)",
+    ),
+    spec(
+        "auprc",
+        M::Auprc,
+        LABEL_SCORE,
+        One,
+        Higher,
+        "average precision (scikit-learn average_precision_score)",
+    ),
+    spec(
+        "logloss",
+        M::Logloss,
+        LABEL_SCORE,
+        One,
+        Lower,
+        "mean negative log-likelihood, probabilities clipped to [eps, 1-eps] (scikit-learn log_loss)",
+    ),
+    spec(
+        "brier",
+        M::Brier,
+        LABEL_SCORE,
+        One,
+        Lower,
+        "mean squared error of the probability (scikit-learn brier_score_loss)",
+    ),
+    spec(
+        "ece",
+        M::Ece,
+        LABEL_SCORE,
+        One,
+        Lower,
+        "expected calibration error over 10 equal-width bins of [0, 1]",
+    ),
+    spec(
+        "accuracy",
+        M::Accuracy,
+        LABEL_SCORE_THRESHOLD,
+        One,
+        Higher,
+        "share of correct predictions with `score >= threshold` (scikit-learn accuracy_score)",
+    ),
+    spec(
+        "precision",
+        M::Precision,
+        LABEL_SCORE_THRESHOLD,
+        One,
+        Higher,
+        "true positives / predicted positives with `score >= threshold` (scikit-learn precision_score)",
+    ),
+    spec(
+        "recall",
+        M::Recall,
+        LABEL_SCORE_THRESHOLD,
+        One,
+        Higher,
+        "true positives / actual positives with `score >= threshold` (scikit-learn recall_score)",
+    ),
+    spec(
+        "f1",
+        M::F1,
+        LABEL_SCORE_THRESHOLD,
+        One,
+        Higher,
+        "harmonic mean of precision and recall with `score >= threshold` (scikit-learn f1_score)",
+    ),
+    spec(
+        "rmse",
+        M::Rmse,
+        TARGET_PREDICTION,
+        One,
+        Lower,
+        "root mean squared error (scikit-learn root_mean_squared_error)",
+    ),
+    spec(
+        "mae",
+        M::Mae,
+        TARGET_PREDICTION,
+        One,
+        Lower,
+        "mean absolute error (scikit-learn mean_absolute_error)",
+    ),
+    spec(
+        "r2",
+        M::R2,
+        TARGET_PREDICTION,
+        One,
+        Higher,
+        "coefficient of determination (scikit-learn r2_score)",
+    ),
+    percentile("p50", 0.5, "median (numpy percentile, linear)"),
+    percentile("p90", 0.9, "90th percentile (numpy percentile, linear)"),
+    percentile("p95", 0.95, "95th percentile (numpy percentile, linear)"),
+    percentile("p99", 0.99, "99th percentile (numpy percentile, linear)"),
+    percentile(
+        "p999",
+        0.999,
+        "99.9th percentile (numpy percentile, linear)",
+    ),
+    spec(
+        "quantile",
+        M::Quantile,
+        COLUMN_Q,
+        One,
+        Neither,
+        "the q-quantile, q in [0, 1] (numpy quantile, linear)",
+    ),
+    spec(
+        "mean",
+        M::Mean,
+        COLUMN,
+        One,
+        Neither,
+        "arithmetic mean (numpy mean)",
+    ),
+    spec(
+        "min",
+        M::Min,
+        COLUMN,
+        One,
+        Neither,
+        "smallest value (numpy min)",
+    ),
+    spec(
+        "max",
+        M::Max,
+        COLUMN,
+        One,
+        Neither,
+        "largest value (numpy max)",
+    ),
+    spec(
+        "sum",
+        M::Sum,
+        COLUMN,
+        One,
+        Neither,
+        "sum of the values (numpy sum)",
+    ),
+    spec(
+        "std",
+        M::Std,
+        COLUMN,
+        One,
+        Neither,
+        "population standard deviation, ddof 0 (numpy std)",
+    ),
+    spec(
+        "count",
+        M::Count,
+        COUNTED,
+        One,
+        Neither,
+        "rows where the column is not null, or where the predicate holds",
+    ),
+    spec(
+        "rate",
+        M::Rate,
+        PREDICATE,
+        One,
+        Neither,
+        "share of rows where the predicate holds",
+    ),
+    MetricSpec {
+        fields: &["value"],
+        ..spec(
+            "psi",
+            M::Psi,
+            COLUMN,
+            Two,
+            Lower,
+            "population stability index, Evidently's binning (`bins = quantile(n)` for reference quantile bins)",
+        )
+    },
+    MetricSpec {
+        fields: &["statistic", "p"],
+        ..spec(
+            "ks",
+            M::Ks,
+            COLUMN,
+            Two,
+            Lower,
+            "two-sample Kolmogorov-Smirnov statistic; `.p` is its two-sided p-value (scipy ks_2samp)",
+        )
+    },
+    spec(
+        "kl",
+        M::Kl,
+        COLUMN,
+        Two,
+        Lower,
+        "Kullback-Leibler divergence of the binned distributions (Evidently kl_div)",
+    ),
+    spec(
+        "js",
+        M::Js,
+        COLUMN,
+        Two,
+        Lower,
+        "Jensen-Shannon distance of the binned distributions, natural log (Evidently jensenshannon)",
+    ),
+    spec(
+        "wasserstein",
+        M::Wasserstein,
+        COLUMN,
+        Two,
+        Lower,
+        "Wasserstein distance over the reference's standard deviation (Evidently wasserstein_distance_norm)",
+    ),
+    spec(
+        "share_drifted",
+        M::ShareDrifted,
+        &[],
+        Dataset,
+        Lower,
+        "share of the drift block's column checks that failed",
+    ),
+];
+
+pub fn lookup(name: &str) -> Option<&'static MetricSpec> {
+    METRICS.iter().find(|m| m.name == name)
+}
+
+pub fn names() -> impl Iterator<Item = &'static str> {
+    METRICS.iter().map(|m| m.name)
+}
+
+impl MetricSpec {
+    /// The signature as users write it, e.g. `auroc(label, score)`.
+    pub fn signature(&self) -> String {
+        if self.sample == Sample::Dataset {
+            return self.name.to_string();
+        }
+        let params: Vec<&str> = self.params.iter().map(|p| p.name).collect();
+        let extra = if self.sample == Sample::Two {
+            "[, slice]"
+        } else {
+            ""
+        };
+        format!("{}({}{extra})", self.name, params.join(", "))
+    }
+}
