@@ -18,6 +18,17 @@ pub enum LoadError {
     #[error("policy `{path}` is not UTF-8 text (invalid byte at offset {offset})")]
     #[diagnostic(code(load::encoding), help("save the policy as UTF-8"))]
     NotUtf8 { path: PathBuf, offset: usize },
+    #[error("policy `{path}` holds control character {shown} at line {line}, column {column}")]
+    #[diagnostic(
+        code(load::binary),
+        help("a policy is plain text; is this the right file?")
+    )]
+    Binary {
+        path: PathBuf,
+        shown: String,
+        line: usize,
+        column: usize,
+    },
     #[error("policy `{path}` is {size} bytes; policies are limited to {limit} bytes")]
     #[diagnostic(
         code(load::size),
@@ -52,6 +63,19 @@ impl PolicyFile {
             path: path.to_path_buf(),
             offset: e.utf8_error().valid_up_to(),
         })?;
+        // Control characters would be echoed raw into terminals by the diagnostics.
+        if let Some((offset, c)) = text
+            .char_indices()
+            .find(|(_, c)| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+        {
+            let (line, column) = crate::diagnostic::position(&text, offset);
+            return Err(LoadError::Binary {
+                path: path.to_path_buf(),
+                shown: format!("U+{:04X}", u32::from(c)),
+                line,
+                column,
+            });
+        }
         Ok(PolicyFile {
             path: path.to_path_buf(),
             text,

@@ -157,6 +157,17 @@ pub enum CheckError {
         #[help]
         help: Option<String>,
     },
+    #[error("more than one `{what}`")]
+    #[diagnostic(code(check::repeated))]
+    Repeated {
+        what: &'static str,
+        #[label("again here")]
+        span: Span,
+        #[label("first here")]
+        first: Span,
+        #[help]
+        help: String,
+    },
     #[error("unknown {what} `{name}`")]
     #[diagnostic(code(check::unknown))]
     Unknown {
@@ -196,6 +207,7 @@ impl CheckError {
             | CheckError::Range { span, .. }
             | CheckError::StageOrder { span, .. }
             | CheckError::Duplicate { span, .. }
+            | CheckError::Repeated { span, .. }
             | CheckError::Unknown { span, .. }
             | CheckError::Invalid { span, .. } => *span,
         }

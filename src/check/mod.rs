@@ -77,12 +77,11 @@ impl Checker<'_> {
 
     fn once(&mut self, first: &mut Option<Span>, what: &'static str, span: Span) -> bool {
         if let Some(first) = *first {
-            self.error(CheckError::Duplicate {
+            self.error(CheckError::Repeated {
                 what,
-                name: what.to_string(),
                 span,
                 first,
-                help: Some(format!("a policy has at most one `{what}`; merge them")),
+                help: format!("there is at most one `{what}` here; merge them"),
             });
             return false;
         }

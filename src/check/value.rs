@@ -140,8 +140,22 @@ pub fn positive_duration(expr: &Expr, what: &'static str) -> Result<i64, CheckEr
     }
 }
 
+/// A duration in the largest unit that divides it, e.g. `-5m`.
 fn format_duration_ms(ms: f64) -> String {
-    format!("{}ms", ms)
+    const UNITS: &[(f64, &str)] = &[
+        (604_800e3, "w"),
+        (86_400e3, "d"),
+        (3_600e3, "h"),
+        (60e3, "m"),
+        (1e3, "s"),
+    ];
+    UNITS
+        .iter()
+        .find(|(size, _)| ms != 0.0 && (ms / size).fract() == 0.0)
+        .map_or_else(
+            || format!("{ms}ms"),
+            |(size, unit)| format!("{}{unit}", ms / size),
+        )
 }
 
 /// A percent as written (`5%` → 5.0).

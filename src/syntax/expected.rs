@@ -47,6 +47,10 @@ pub fn from_pest(text: &str, error: &pest::error::Error<Rule>) -> SyntaxError {
         Some("write `<=`".to_string())
     } else if rest.starts_with('=') && positives.contains(&Rule::cmp_op) {
         Some("write `==` to compare".to_string())
+    } else if found.text.is_none() {
+        Some("a block opened with `{` is not closed".to_string())
+    } else if rest.starts_with(['<', '>', '=', '!']) && !positives.contains(&Rule::cmp_op) {
+        Some("a check compares once: `metric op bound`".to_string())
     } else {
         help_for(&positives)
     };

@@ -122,7 +122,8 @@ fn scan_number(src: &str, start: usize, findings: &mut Vec<Finding>) -> usize {
 }
 
 /// Control characters and non-ASCII text outside strings and comments; `→` is the one
-/// non-ASCII token of the language.
+/// non-ASCII token of the language. (Files are refused for control characters before this; the
+/// check here keeps the parser safe on its own.)
 fn scan_stray(src: &str, start: usize, findings: &mut Vec<Finding>) -> usize {
     let Some(ch) = src[start..].chars().next() else {
         return src.len();
