@@ -186,7 +186,7 @@ pub struct DriftBlock {
 #[derive(Debug, Clone, PartialEq)]
 pub enum DriftStmt {
     Window(Window),
-    Check(Check),
+    Check(Box<Check>),
 }
 
 #[derive(Debug, Clone, PartialEq)]

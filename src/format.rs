@@ -106,12 +106,13 @@ impl Printer<'_> {
 
     /// A comment on the same line as the statement that ended at `end`.
     fn trailing(&mut self, end: usize) {
-        if let Some(comment) = self.comments.get(self.next_comment) {
-            if comment.start >= end && !self.src[end..comment.start].contains('\n') {
-                self.out.push_str("  ");
-                self.out.push_str(comment.text);
-                self.next_comment += 1;
-            }
+        if let Some(comment) = self.comments.get(self.next_comment)
+            && comment.start >= end
+            && !self.src[end..comment.start].contains('\n')
+        {
+            self.out.push_str("  ");
+            self.out.push_str(comment.text);
+            self.next_comment += 1;
         }
         self.out.push('\n');
     }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use verdict::cli::{self, ErrorFormat};
+use verdict::report::Format;
 
 const EXIT_CODES: &str = "Exit codes:
   0  pass: valid policy, gate passed, no drift, step done
@@ -41,6 +42,36 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         error_format: ErrorFormat,
     },
+    /// Evaluate a gate: may the challenger replace the champion on recent traffic?
+    #[command(after_help = EXIT_CODES)]
+    Gate {
+        policy: PathBuf,
+        /// Only this gate (default: every gate in the policy).
+        #[arg(long)]
+        gate: Option<String>,
+        /// Parquet file, glob or folder for the champion slice (overrides the policy).
+        #[arg(long)]
+        champion: Option<String>,
+        /// ... for the challenger slice.
+        #[arg(long)]
+        challenger: Option<String>,
+        /// ... for the reference slice.
+        #[arg(long)]
+        reference: Option<String>,
+        /// The current time (RFC 3339), for `recent`; default: the system clock.
+        #[arg(long)]
+        now: Option<String>,
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+        /// Also write report.json and report.md into this directory.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Print nothing on stdout; the exit code (and --report) carry the result.
+        #[arg(long)]
+        quiet: bool,
+        #[arg(long, value_enum, default_value = "human")]
+        error_format: ErrorFormat,
+    },
     /// List the metrics the policy language knows, with their definitions.
     Metrics,
 }
@@ -58,6 +89,32 @@ fn main() -> ExitCode {
             check,
             error_format,
         } => cli::fmt::run(&policies, check, error_format, color),
+        Command::Gate {
+            policy,
+            gate,
+            champion,
+            challenger,
+            reference,
+            now,
+            format,
+            report,
+            quiet,
+            error_format,
+        } => cli::gate::run_command(
+            &cli::gate::GateArgs {
+                policy,
+                gate,
+                champion,
+                challenger,
+                reference,
+                now,
+                format,
+                report_dir: report,
+                quiet,
+                error_format,
+            },
+            color,
+        ),
         Command::Metrics => cli::metrics::run(),
     };
     let _ = std::io::stdout().flush();

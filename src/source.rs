@@ -104,6 +104,11 @@ pub enum PolicyError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Check(#[from] CheckError),
+    /// A data problem that concerns a place in the policy (a column a check reads).
+    #[cfg(feature = "data")]
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Data(#[from] crate::data::DataError),
 }
 
 /// Parses and checks. With syntax errors the checker still runs on what could be read, but its
@@ -134,6 +139,8 @@ impl PolicyError {
         match self {
             PolicyError::Syntax(e) => e.span().start,
             PolicyError::Check(e) => e.span().start,
+            #[cfg(feature = "data")]
+            PolicyError::Data(e) => e.span().map_or(0, |s| s.start),
         }
     }
 }

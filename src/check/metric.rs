@@ -171,14 +171,13 @@ impl Checker<'_> {
 
     /// `bins = quantile(10)`.
     fn bins(&mut self, value: &Expr) -> Option<Bins> {
-        if let ExprKind::Call { name, args } = &value.kind {
-            if let ([arg], "quantile") = (args.as_slice(), name.text.as_str()) {
-                if let Ok(Quantity::Number(n)) = value::quantity(&arg.value) {
-                    if n.fract() == 0.0 && (2.0..=1000.0).contains(&n) {
-                        return Some(Bins::Quantile(n as u32));
-                    }
-                }
-            }
+        if let ExprKind::Call { name, args } = &value.kind
+            && let ([arg], "quantile") = (args.as_slice(), name.text.as_str())
+            && let Ok(Quantity::Number(n)) = value::quantity(&arg.value)
+            && n.fract() == 0.0
+            && (2.0..=1000.0).contains(&n)
+        {
+            return Some(Bins::Quantile(n as u32));
         }
         self.error(CheckError::Kind {
             expected: "`quantile(n)` with a whole n from 2 to 1000".into(),

@@ -93,10 +93,10 @@ impl Checker<'_> {
         let mut seen = Seen::default();
         // The data block first: checks anywhere may name its slices.
         for item in &policy.items {
-            if let Item::Data(block) = item {
-                if self.once(&mut seen.data, "data", head(block.span, "data")) {
-                    self.data_block(block);
-                }
+            if let Item::Data(block) = item
+                && self.once(&mut seen.data, "data", head(block.span, "data"))
+            {
+                self.data_block(block);
             }
         }
         for item in &policy.items {

@@ -3,6 +3,8 @@
 
 pub mod check;
 pub mod fmt;
+#[cfg(feature = "data")]
+pub mod gate;
 pub mod metrics;
 
 use std::io::Write;

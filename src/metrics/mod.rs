@@ -28,4 +28,16 @@ pub enum Undefined {
 }
 
 pub type MetricResult<T = f64> = Result<T, Undefined>;
+pub mod binning;
+pub mod calibration;
+pub mod classification;
+pub mod divergence;
+pub(crate) mod input;
+pub mod kolmogorov;
+pub mod ks;
+pub(crate) mod pairwise_sum;
+pub mod psi;
 pub mod registry;
+pub mod regression;
+pub mod summary;
+pub(crate) mod two_sample;

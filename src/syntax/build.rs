@@ -297,7 +297,7 @@ fn build_drift(pair: Pair<'_, Rule>) -> Built<DriftBlock> {
                     span: stmt_span,
                 })
             }
-            Rule::check => DriftStmt::Check(build_check(stmt)?),
+            Rule::check => DriftStmt::Check(Box::new(build_check(stmt)?)),
             _ => return Err(malformed(&stmt)),
         };
         stmts.push(built);

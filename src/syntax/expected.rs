@@ -92,11 +92,9 @@ pub fn blank_statement(text: &mut String, at: usize) {
     let (start, end) = line_bounds(text, at);
     let line = &text[start..end];
     let opens = line.matches('{').count() > line.matches('}').count();
-    if opens {
-        if let Some(close) = matching_brace(text, start) {
-            blank_range(text, start, close + 1, false);
-            return;
-        }
+    if opens && let Some(close) = matching_brace(text, start) {
+        blank_range(text, start, close + 1, false);
+        return;
     }
     blank_range(text, start, end, true);
 }

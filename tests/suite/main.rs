@@ -2,6 +2,9 @@
 //! `datasets/` and `tests/`, and checks the metric functions against reference values.
 
 mod corpus;
+mod drift_reference;
+mod gate;
 mod language;
 mod properties;
+mod quality_reference;
 mod support;

@@ -1,0 +1,174 @@
+//! Loading slices with polars: resolve the path (file, glob or folder), hash the files, check the
+//! needed columns against the parquet schema before reading any rows, read only those columns,
+//! apply `recent`, and hand out plain vectors for the metric functions.
+//!
+//! Never computes a metric; never looks at the clock (`now` is an input).
+
+mod columns;
+mod error;
+mod files;
+mod join;
+
+pub use columns::{ColumnKind, Needed, needed_for_checks};
+pub use error::DataError;
+pub use files::FileDigest;
+pub use join::{JoinStats, pair_rows};
+
+use polars::prelude::*;
+
+use crate::plan::Recency;
+
+/// One slice, read and filtered.
+pub struct Slice {
+    pub name: String,
+    /// The path as the policy or the command line gave it.
+    pub path: String,
+    pub files: Vec<files::FileDigest>,
+    /// SHA-256 over the files' digests, in path order.
+    pub sha256: String,
+    pub rows_read: usize,
+    pub frame: DataFrame,
+    /// Oldest and newest timestamp (ms since the epoch) when the policy names a time column.
+    pub ts_range: Option<(i64, i64)>,
+}
+
+pub struct SliceRequest<'a> {
+    pub name: &'a str,
+    pub path: &'a str,
+    pub needed: &'a Needed,
+    pub recent: Option<&'a Recency>,
+    pub now_ms: i64,
+}
+
+pub fn load(req: &SliceRequest<'_>) -> Result<Slice, DataError> {
+    let resolved = files::resolve(req.name, req.path)?;
+    let args = ScanArgsParquet {
+        glob: false,
+        ..ScanArgsParquet::default()
+    };
+    let read_error = |e: PolarsError| DataError::Read {
+        slice: req.name.to_string(),
+        path: req.path.to_string(),
+        reason: first_line(&e.to_string()),
+    };
+    let mut lazy = LazyFrame::scan_parquet_sources(resolved.sources(), args).map_err(read_error)?;
+    let schema = lazy.collect_schema().map_err(read_error)?;
+    req.needed.check_schema(req.name, req.path, &schema)?;
+    let names: Vec<Expr> = req.needed.names().map(col).collect();
+    let frame = lazy.select(names).collect().map_err(read_error)?;
+    let rows_read = frame.height();
+    let (frame, ts_range) = match req.recent {
+        Some(recent) => apply_recency(req.name, frame, recent, req.now_ms)?,
+        None => (frame, None),
+    };
+    Ok(Slice {
+        name: req.name.to_string(),
+        path: req.path.to_string(),
+        sha256: resolved.combined_sha256(),
+        files: resolved.files,
+        rows_read,
+        frame,
+        ts_range,
+    })
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or(text).to_string()
+}
+
+/// Milliseconds since the epoch of a datetime or integer (epoch ms) column.
+pub fn timestamps_ms(frame: &DataFrame, column: &str) -> Result<Vec<Option<i64>>, PolarsError> {
+    let series = frame.column(column)?.as_materialized_series().clone();
+    let ms = match series.dtype() {
+        DataType::Datetime(_, _) | DataType::Date => series
+            .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?
+            .cast(&DataType::Int64)?,
+        _ => series.cast(&DataType::Int64)?,
+    };
+    Ok(ms.i64()?.iter().collect())
+}
+
+/// `recent D on ts`: the newest row must be younger than `D`, and rows older than newest − `D`
+/// are dropped.
+fn apply_recency(
+    slice: &str,
+    frame: DataFrame,
+    recent: &Recency,
+    now_ms: i64,
+) -> Result<(DataFrame, Option<(i64, i64)>), DataError> {
+    let read_error = |e: PolarsError| DataError::Read {
+        slice: slice.to_string(),
+        path: recent.column.clone(),
+        reason: first_line(&e.to_string()),
+    };
+    let ts = timestamps_ms(&frame, &recent.column).map_err(read_error)?;
+    let Some(newest) = ts.iter().flatten().copied().max() else {
+        return Err(DataError::Empty {
+            slice: slice.to_string(),
+            why: format!("no row has a timestamp in `{}`", recent.column),
+        });
+    };
+    if newest < now_ms - recent.max_age_ms {
+        return Err(DataError::Stale {
+            slice: slice.to_string(),
+            column: recent.column.clone(),
+            newest: format_ms(newest),
+            limit: format_ms(now_ms - recent.max_age_ms),
+        });
+    }
+    let cutoff = newest - recent.max_age_ms;
+    let keep: BooleanChunked = ts.iter().map(|t| t.is_some_and(|t| t >= cutoff)).collect();
+    let frame = frame.filter(&keep).map_err(read_error)?;
+    let oldest = ts
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|t| *t >= cutoff)
+        .min()
+        .unwrap_or(newest);
+    Ok((frame, Some((oldest, newest))))
+}
+
+pub fn format_ms(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|| format!("{ms} ms"))
+}
+
+/// A numeric column as f64; nulls become NaN so the metrics report them as non-finite.
+pub fn f64_values(frame: &DataFrame, column: &str) -> Result<Vec<f64>, PolarsError> {
+    let series = frame
+        .column(column)?
+        .as_materialized_series()
+        .cast(&DataType::Float64)?;
+    Ok(series
+        .f64()?
+        .iter()
+        .map(|v| v.unwrap_or(f64::NAN))
+        .collect())
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    files::hex(&Sha256::digest(bytes))
+}
+
+/// Champion and challenger must be scored into the same schema; a column that changed type
+/// means the two slices are not the same traffic or not the same scoring job.
+pub fn same_schema(left: &Slice, right: &Slice) -> Result<(), DataError> {
+    for column in left.frame.columns() {
+        let name = column.name();
+        if let Ok(other) = right.frame.column(name)
+            && column.dtype() != other.dtype()
+        {
+            return Err(DataError::SchemaMismatch {
+                column: name.to_string(),
+                left: left.name.clone(),
+                left_type: column.dtype().to_string(),
+                right: right.name.clone(),
+                right_type: other.dtype().to_string(),
+            });
+        }
+    }
+    Ok(())
+}

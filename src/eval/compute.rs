@@ -1,0 +1,235 @@
+//! Computes one metric of a check on loaded slices, reading each column once per slice.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::predicate;
+use crate::data::{Slice, f64_values};
+use crate::metrics::registry::MetricId;
+use crate::metrics::{self, Undefined};
+use crate::plan::{Bins, MetricCall};
+
+/// A slice with a cache of the columns already turned into vectors, shared by the checks that
+/// run in parallel.
+pub struct Values<'a> {
+    slice: &'a Slice,
+    columns: Mutex<HashMap<String, Arc<Vec<f64>>>>,
+}
+
+impl<'a> Values<'a> {
+    pub fn new(slice: &'a Slice) -> Self {
+        Values {
+            slice,
+            columns: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn slice_name(&self) -> &str {
+        &self.slice.name
+    }
+
+    pub fn rows(&self) -> usize {
+        self.slice.frame.height()
+    }
+
+    pub fn f64s(&self, column: &str) -> Result<Arc<Vec<f64>>, String> {
+        let cached = self.cache().get(column).map(Arc::clone);
+        if let Some(values) = cached {
+            return Ok(values);
+        }
+        // Converted outside the lock so other columns convert in parallel; two checks asking
+        // for the same new column at once convert it twice, which is only wasted work.
+        let values = Arc::new(
+            f64_values(&self.slice.frame, column).map_err(|e| format!("column `{column}`: {e}"))?,
+        );
+        self.cache().insert(column.to_string(), Arc::clone(&values));
+        Ok(values)
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Vec<f64>>>> {
+        self.columns.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A 0/1 or boolean column as booleans; anything else is an error naming the value.
+    pub fn labels(&self, column: &str) -> Result<Vec<Option<bool>>, String> {
+        self.f64s(column)?
+            .iter()
+            .map(|&v| match v {
+                0.0 => Ok(Some(false)),
+                1.0 => Ok(Some(true)),
+                v if v.is_nan() => Ok(None),
+                v => Err(format!(
+                    "label column `{column}` holds {v}; labels must be 0/1 or boolean"
+                )),
+            })
+            .collect()
+    }
+
+    pub fn mask(&self, predicate: &crate::plan::Predicate) -> Result<Vec<bool>, String> {
+        predicate::mask(&self.slice.frame, predicate).map_err(|e| format!("condition: {e}"))
+    }
+}
+
+fn undefined(e: Undefined) -> String {
+    e.to_string()
+}
+
+/// Labels and scores, with null rows dropped when the policy says `drop nulls` and refused
+/// otherwise.
+fn labelled(
+    values: &Values<'_>,
+    call: &MetricCall,
+    drop_nulls: bool,
+) -> Result<(Vec<bool>, Vec<f64>), String> {
+    let labels = values.labels(&call.columns[0])?;
+    let scores = values.f64s(&call.columns[1])?;
+    let mut kept_labels = Vec::with_capacity(labels.len());
+    let mut kept_scores = Vec::with_capacity(scores.len());
+    let mut missing = 0usize;
+    for (label, &score) in labels.iter().zip(scores.iter()) {
+        match label {
+            Some(l) if score.is_finite() || !drop_nulls => {
+                kept_labels.push(*l);
+                kept_scores.push(score);
+            }
+            _ => missing += 1,
+        }
+    }
+    if missing > 0 && !drop_nulls {
+        return Err(format!(
+            "{missing} rows have a null label in `{}` (write `drop nulls` in the data block to drop them)",
+            call.columns[0]
+        ));
+    }
+    Ok((kept_labels, kept_scores))
+}
+
+/// Two numeric columns, row-aligned, with non-finite rows dropped under `drop nulls`.
+fn paired(
+    values: &Values<'_>,
+    call: &MetricCall,
+    drop_nulls: bool,
+) -> Result<(Vec<f64>, Vec<f64>), String> {
+    let a = values.f64s(&call.columns[0])?;
+    let b = values.f64s(&call.columns[1])?;
+    if !drop_nulls {
+        return Ok((a.to_vec(), b.to_vec()));
+    }
+    Ok(a.iter()
+        .zip(b.iter())
+        .filter(|(x, y)| x.is_finite() && y.is_finite())
+        .map(|(x, y)| (*x, *y))
+        .unzip())
+}
+
+fn single(
+    values: &Values<'_>,
+    call: &MetricCall,
+    drop_nulls: bool,
+) -> Result<Arc<Vec<f64>>, String> {
+    let column = values.f64s(&call.columns[0])?;
+    if drop_nulls {
+        return Ok(Arc::new(
+            column.iter().copied().filter(|v| v.is_finite()).collect(),
+        ));
+    }
+    Ok(column)
+}
+
+pub fn one_sample(call: &MetricCall, values: &Values<'_>, drop_nulls: bool) -> Result<f64, String> {
+    use metrics::{calibration as cal, classification as cls, regression as reg, summary as sum};
+    let threshold = || {
+        call.number
+            .ok_or_else(|| "a threshold is missing".to_string())
+    };
+    let result = match call.id {
+        MetricId::Auroc | MetricId::Auprc | MetricId::Logloss | MetricId::Brier | MetricId::Ece => {
+            let (labels, scores) = labelled(values, call, drop_nulls)?;
+            match call.id {
+                MetricId::Auroc => cls::auroc(&labels, &scores),
+                MetricId::Auprc => cls::auprc(&labels, &scores),
+                MetricId::Logloss => cal::logloss(&labels, &scores),
+                MetricId::Brier => cal::brier(&labels, &scores),
+                _ => cal::ece(&labels, &scores),
+            }
+        }
+        MetricId::Accuracy | MetricId::Precision | MetricId::Recall | MetricId::F1 => {
+            let (labels, scores) = labelled(values, call, drop_nulls)?;
+            let t = threshold()?;
+            match call.id {
+                MetricId::Accuracy => cls::accuracy(&labels, &scores, t),
+                MetricId::Precision => cls::precision(&labels, &scores, t),
+                MetricId::Recall => cls::recall(&labels, &scores, t),
+                _ => cls::f1(&labels, &scores, t),
+            }
+        }
+        MetricId::Rmse | MetricId::Mae | MetricId::R2 => {
+            let (target, prediction) = paired(values, call, drop_nulls)?;
+            match call.id {
+                MetricId::Rmse => reg::rmse(&target, &prediction),
+                MetricId::Mae => reg::mae(&target, &prediction),
+                _ => reg::r2(&target, &prediction),
+            }
+        }
+        MetricId::Quantile => sum::quantile(&single(values, call, drop_nulls)?, threshold()?),
+        MetricId::Mean => sum::mean(&single(values, call, drop_nulls)?),
+        MetricId::Min => sum::min(&single(values, call, drop_nulls)?),
+        MetricId::Max => sum::max(&single(values, call, drop_nulls)?),
+        MetricId::Sum => sum::sum(&single(values, call, drop_nulls)?),
+        MetricId::Std => sum::std(&single(values, call, drop_nulls)?),
+        MetricId::Count => match &call.predicate {
+            Some(p) => Ok(values.mask(p)?.iter().filter(|m| **m).count() as f64),
+            None => Ok(values
+                .f64s(&call.columns[0])?
+                .iter()
+                .filter(|v| !v.is_nan())
+                .count() as f64),
+        },
+        MetricId::Rate => {
+            let predicate = call.predicate.as_ref().ok_or("a condition is missing")?;
+            sum::rate(&values.mask(predicate)?)
+        }
+        MetricId::Psi
+        | MetricId::Ks
+        | MetricId::Kl
+        | MetricId::Js
+        | MetricId::Wasserstein
+        | MetricId::ShareDrifted => {
+            return Err(format!("`{}` compares two slices", call.name));
+        }
+    };
+    result.map_err(undefined)
+}
+
+/// `reference` is the baseline distribution (champion, stable or a named slice), `current` the
+/// slice under test.
+pub fn two_sample(
+    call: &MetricCall,
+    reference: &Values<'_>,
+    current: &Values<'_>,
+) -> Result<f64, String> {
+    let column = &call.columns[0];
+    let (r, c) = (reference.f64s(column)?, current.f64s(column)?);
+    let bins = match call.bins {
+        Bins::Evidently => metrics::binning::Bins::Evidently,
+        Bins::Quantile(n) => metrics::binning::Bins::Quantile(n as usize),
+    };
+    let result = match call.id {
+        MetricId::Psi => metrics::psi::psi(&r, &c, bins),
+        MetricId::Ks => metrics::ks::ks_2samp(&r, &c).map(|ks| match call.field.as_deref() {
+            Some("p") => ks.pvalue,
+            _ => ks.statistic,
+        }),
+        MetricId::Kl => metrics::divergence::kl(&r, &c, bins),
+        MetricId::Js => metrics::divergence::js(&r, &c, bins),
+        MetricId::Wasserstein => metrics::divergence::wasserstein(&r, &c),
+        _ => return Err(format!("`{}` is not a two-sample metric", call.name)),
+    };
+    result.map_err(|e| {
+        format!(
+            "{} vs {}: {e}",
+            reference.slice_name(),
+            current.slice_name()
+        )
+    })
+}

@@ -1,0 +1,400 @@
+//! Bucketing of two samples for the binned drift metrics (`psi`, `kl`, `js`).
+//!
+//! Takes the reference and current values and returns per-bucket row counts of both sides,
+//! bucket `k` of one matching bucket `k` of the other, then turns them into percents with
+//! Evidently's zero fill (`evidently.legacy.calculations.stattests.utils.get_binned_data`,
+//! Evidently 0.7.23). Metrics only see [`Buckets`] and [`Percents`], so a categorical column
+//! needs nothing but its own function producing [`Buckets`].
+//!
+//! Numeric buckets ([`Bins::Evidently`]), as Evidently builds them:
+//! - more than 20 distinct reference values: numpy's Sturges equal-width edges over the union of
+//!   both samples (`np.histogram_bin_edges(union, bins="sturges")`), counted with
+//!   `np.histogram`'s rule: bin `i` holds `edges[i] <= x < edges[i + 1]`, the last bin also
+//!   holds its right edge;
+//! - otherwise one bucket per distinct value of the union (values seen only in the current sample
+//!   get a bucket with a zero reference count).
+//!
+//! [`Bins::Quantile`] is verdict's own option, defined by `tests/reference/drift_reference.py`:
+//! the cut points are `np.quantile(reference, k / n)` (method `linear`) for `k = 1 .. n - 1`,
+//! duplicates removed; a value goes to bucket `np.searchsorted(cuts, x, side="right")`, so the
+//! buckets are `(-inf, c1), [c1, c2), ..., [c_last, +inf)` and current values outside the
+//! reference range land in the outer buckets.
+//!
+//! Never panics on data; NaN and ±inf are dropped first (as Evidently does).
+
+use super::two_sample::finite_pair;
+use super::{MetricResult, Undefined};
+
+/// Evidently buckets per distinct value up to this many distinct reference values.
+const MAX_DISTINCT_FOR_VALUE_BUCKETS: usize = 20;
+
+/// Evidently's fill for an empty bucket, used while the smallest non-zero percent exceeds it.
+const EMPTY_BUCKET_FILL: f64 = 0.0001;
+
+/// How numeric values are put into buckets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Bins {
+    /// Evidently's rule: Sturges bins over the union, or one bucket per value (≤ 20 distinct).
+    #[default]
+    Evidently,
+    /// `n` quantile bins of the reference sample (see the module docs); `n = 0` is undefined.
+    Quantile(usize),
+}
+
+/// Row counts per bucket of the two samples; both vectors have the same length.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Buckets {
+    pub reference: Vec<u64>,
+    pub current: Vec<u64>,
+}
+
+/// Whether empty buckets get Evidently's small positive fill before a metric takes logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZeroFill {
+    /// `get_binned_data(..., feel_zeroes=True)`: PSI and KL.
+    Evidently,
+    /// `feel_zeroes=False`: Jensen-Shannon, whose terms are finite at zero.
+    Keep,
+}
+
+/// Share of each sample's rows per bucket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Percents {
+    pub reference: Vec<f64>,
+    pub current: Vec<f64>,
+}
+
+impl Buckets {
+    /// Counts divided by each sample's size, then Evidently's zero fill if asked for.
+    pub fn percents(&self, fill: ZeroFill) -> MetricResult<Percents> {
+        let mut reference = shares(&self.reference)?;
+        let mut current = shares(&self.current)?;
+        if fill == ZeroFill::Evidently {
+            fill_empty(&mut reference)?;
+            fill_empty(&mut current)?;
+        }
+        Ok(Percents { reference, current })
+    }
+}
+
+fn shares(counts: &[u64]) -> MetricResult<Vec<f64>> {
+    let total: u64 = counts.iter().sum();
+    if total == 0 {
+        return Err(Undefined::Empty);
+    }
+    // Both integers are exact in f64 below 2^53 rows, so this is numpy's `count / len`.
+    Ok(counts.iter().map(|&c| c as f64 / total as f64).collect())
+}
+
+/// Evidently's fill: an empty bucket becomes 1e-4, or the smallest non-zero share / 1e6 when
+/// that share is itself at most 1e-4 (so the fill stays below every observed share). The
+/// shares are not renormalised afterwards.
+fn fill_empty(shares: &mut [f64]) -> MetricResult<()> {
+    let smallest = shares
+        .iter()
+        .copied()
+        .filter(|&s| s != 0.0)
+        .fold(f64::INFINITY, f64::min);
+    if smallest == f64::INFINITY {
+        return Err(Undefined::Empty);
+    }
+    let fill = if smallest <= EMPTY_BUCKET_FILL {
+        smallest / 1e6
+    } else {
+        EMPTY_BUCKET_FILL
+    };
+    for s in shares.iter_mut().filter(|s| **s == 0.0) {
+        *s = fill;
+    }
+    Ok(())
+}
+
+/// Buckets two numeric samples; NaN and ±inf are dropped first.
+pub fn numeric_buckets(reference: &[f64], current: &[f64], bins: Bins) -> MetricResult<Buckets> {
+    let pair = finite_pair(reference, current)?;
+    let (reference, current) = (&*pair.reference, &*pair.current);
+    match bins {
+        Bins::Quantile(0) => Err(Undefined::OutOfRange {
+            what: "`quantile(0)` asks for no bins".to_string(),
+        }),
+        Bins::Quantile(n) => Ok(quantile_buckets(reference, current, n)),
+        Bins::Evidently => match distinct_counts(reference, MAX_DISTINCT_FOR_VALUE_BUCKETS) {
+            Some(table) => Ok(value_buckets(table, current)),
+            None => sturges_buckets(reference, current),
+        },
+    }
+}
+
+/// `-0.0` and `0.0` are one value to pandas' `nunique` and `value_counts`; adding zero maps
+/// `-0.0` to `0.0` and leaves every other value alone.
+fn canonical(value: f64) -> f64 {
+    value + 0.0
+}
+
+/// The distinct values of `values` with their counts, or `None` once there are more than `limit`.
+/// A linear scan of a short table beats hashing at this size and stops early on continuous data.
+fn distinct_counts(values: &[f64], limit: usize) -> Option<Vec<(f64, u64)>> {
+    let mut table: Vec<(f64, u64)> = Vec::with_capacity(limit + 1);
+    for &v in values {
+        let v = canonical(v);
+        if let Some((_, count)) = table.iter_mut().find(|(key, _)| *key == v) {
+            *count += 1;
+        } else if table.len() == limit {
+            return None;
+        } else {
+            table.push((v, 1));
+        }
+    }
+    Some(table)
+}
+
+/// One bucket per distinct value of the union, in ascending value order. Current values missing
+/// from the (short) reference table are collected, sorted and counted by runs.
+fn value_buckets(table: Vec<(f64, u64)>, current: &[f64]) -> Buckets {
+    let mut rows: Vec<(f64, u64, u64)> = table.into_iter().map(|(v, n)| (v, n, 0)).collect();
+    let mut unseen = Vec::new();
+    for &v in current {
+        let v = canonical(v);
+        match rows.iter_mut().find(|(key, _, _)| *key == v) {
+            Some((_, _, count)) => *count += 1,
+            None => unseen.push(v),
+        }
+    }
+    unseen.sort_unstable_by(f64::total_cmp);
+    for run in unseen.chunk_by(|a, b| a == b) {
+        rows.push((run[0], 0, run.len() as u64));
+    }
+    rows.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    Buckets {
+        reference: rows.iter().map(|r| r.1).collect(),
+        current: rows.iter().map(|r| r.2).collect(),
+    }
+}
+
+fn sturges_buckets(reference: &[f64], current: &[f64]) -> MetricResult<Buckets> {
+    let (lo, hi) = min_max(reference.iter().chain(current));
+    let edges = sturges_edges(lo, hi, reference.len() + current.len())?;
+    Ok(Buckets {
+        reference: count_in_edges(reference, &edges),
+        current: count_in_edges(current, &edges),
+    })
+}
+
+fn min_max<'a>(values: impl Iterator<Item = &'a f64>) -> (f64, f64) {
+    values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+        (lo.min(v), hi.max(v))
+    })
+}
+
+/// `np.histogram_bin_edges(union, bins="sturges")` for a union of `size` finite values spanning
+/// `[lo, hi]`, rounding step for step as numpy does: the width is `ptp / (log2(size) + 1)`, the
+/// bin count `ceil(ptp / width)` (not always `ceil(log2(size) + 1)`), the edges `np.linspace`'s
+/// `i * step + lo` with the last edge set to `hi`.
+fn sturges_edges(lo: f64, hi: f64, size: usize) -> MetricResult<Vec<f64>> {
+    let (lo, hi) = if lo == hi {
+        (lo - 0.5, hi + 0.5)
+    } else {
+        (lo, hi)
+    };
+    let delta = hi - lo;
+    let width = delta / ((size as f64).log2() + 1.0);
+    let bins = if width == 0.0 {
+        1.0
+    } else {
+        (delta / width).ceil()
+    };
+    if !(bins.is_finite() && bins >= 1.0 && bins <= u32::MAX as f64) {
+        return Err(Undefined::OutOfRange {
+            what: format!("the values span [{lo}, {hi}], too wide to cut into histogram bins"),
+        });
+    }
+    let bins = bins as usize;
+    let edges = linspace(lo, hi, bins + 1);
+    // numpy refuses edges that collapse onto each other (a range of a few ulps cut into many
+    // bins); Evidently then fails, and so do we.
+    if edges.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(Undefined::OutOfRange {
+            what: format!("the values span [{lo}, {hi}], too narrow to cut into {bins} bins"),
+        });
+    }
+    Ok(edges)
+}
+
+/// `np.linspace(start, stop, num)` with `endpoint=True` and `num >= 2`.
+fn linspace(start: f64, stop: f64, num: usize) -> Vec<f64> {
+    let div = (num - 1) as f64;
+    let delta = stop - start;
+    let step = delta / div;
+    let mut edges: Vec<f64> = if step == 0.0 {
+        (0..num).map(|i| i as f64 / div * delta + start).collect()
+    } else {
+        (0..num).map(|i| i as f64 * step + start).collect()
+    };
+    if let Some(last) = edges.last_mut() {
+        *last = stop;
+    }
+    edges
+}
+
+/// `np.histogram(values, edges)` counts for equal-width `edges` (at least two, strictly
+/// increasing, spanning every value). The bin is guessed by arithmetic, then moved until
+/// `edges[i] <= x < edges[i + 1]` holds against the edges numpy actually compares with, so float
+/// rounding in the guess can never misplace a value.
+fn count_in_edges(values: &[f64], edges: &[f64]) -> Vec<u64> {
+    let bins = edges.len() - 1;
+    let last = bins - 1;
+    let lo = edges[0];
+    let scale = bins as f64 / (edges[bins] - lo);
+    let mut counts = vec![0u64; bins];
+    for &x in values {
+        // `as usize` saturates: negative guesses become 0, huge ones are clamped below.
+        let mut i = (((x - lo) * scale) as usize).min(last);
+        while i > 0 && x < edges[i] {
+            i -= 1;
+        }
+        while i < last && x >= edges[i + 1] {
+            i += 1;
+        }
+        counts[i] += 1;
+    }
+    counts
+}
+
+fn quantile_buckets(reference: &[f64], current: &[f64], n: usize) -> Buckets {
+    let cuts = quantile_cuts(reference, n);
+    Buckets {
+        reference: count_by_cuts(reference, &cuts),
+        current: count_by_cuts(current, &cuts),
+    }
+}
+
+/// `np.unique(np.quantile(reference, np.arange(1, n) / n))` with the default `linear` method.
+fn quantile_cuts(reference: &[f64], n: usize) -> Vec<f64> {
+    let len = reference.len();
+    let last = (len - 1) as f64;
+    // numpy's virtual index `(len - 1) * q`, split into the two neighbours and the weight.
+    let positions: Vec<(usize, f64)> = (1..n)
+        .map(|k| {
+            let index = last * (k as f64 / n as f64);
+            if index >= last {
+                (len - 1, 0.0)
+            } else {
+                let below = index.floor();
+                (below as usize, index - below)
+            }
+        })
+        .collect();
+    let needed: Vec<usize> = positions
+        .iter()
+        .flat_map(|&(i, _)| [i, (i + 1).min(len - 1)])
+        .collect();
+    let stats = order_statistics(reference, needed);
+    let mut cuts: Vec<f64> = positions
+        .iter()
+        .map(|&(i, gamma)| {
+            let below = stats.value(i);
+            let above = stats.value((i + 1).min(len - 1));
+            lerp(below, above, gamma)
+        })
+        .collect();
+    cuts.dedup();
+    cuts
+}
+
+/// numpy's `_lerp`: interpolates from the nearer end so that `gamma = 1` gives `above` exactly.
+fn lerp(below: f64, above: f64, gamma: f64) -> f64 {
+    let diff = above - below;
+    if gamma >= 0.5 {
+        above - diff * (1.0 - gamma)
+    } else {
+        below + diff * gamma
+    }
+}
+
+/// Selected order statistics of a sample, found by successive partial sorts: linear time per
+/// statistic instead of sorting the whole sample.
+struct OrderStatistics {
+    ranks: Vec<usize>,
+    values: Vec<f64>,
+}
+
+impl OrderStatistics {
+    fn value(&self, rank: usize) -> f64 {
+        match self.ranks.binary_search(&rank) {
+            Ok(i) => self.values[i],
+            Err(_) => f64::NAN,
+        }
+    }
+}
+
+fn order_statistics(sample: &[f64], mut ranks: Vec<usize>) -> OrderStatistics {
+    ranks.sort_unstable();
+    ranks.dedup();
+    let mut buffer = sample.to_vec();
+    let mut values = Vec::with_capacity(ranks.len());
+    let mut start = 0;
+    for &rank in &ranks {
+        // Everything before `start` is already ≤ the rest, so the search narrows each time.
+        let (_, value, _) = buffer[start..].select_nth_unstable_by(rank - start, f64::total_cmp);
+        values.push(*value);
+        start = rank + 1;
+    }
+    OrderStatistics { ranks, values }
+}
+
+/// Counts per bucket `searchsorted(cuts, x, side="right")`; `cuts` is short, so the binary
+/// search costs a handful of comparisons.
+fn count_by_cuts(values: &[f64], cuts: &[f64]) -> Vec<u64> {
+    let mut counts = vec![0u64; cuts.len() + 1];
+    for &x in values {
+        counts[cuts.partition_point(|&c| c <= x)] += 1;
+    }
+    counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_bin_holds_its_right_edge() {
+        let edges = [0.0, 1.0, 2.0];
+        assert_eq!(count_in_edges(&[0.0, 0.5, 1.0, 2.0], &edges), vec![2, 2]);
+    }
+
+    #[test]
+    fn linspace_ends_exactly_on_stop() {
+        let edges = linspace(0.1, 0.7, 7);
+        assert_eq!(edges[0], 0.1);
+        assert_eq!(edges[6], 0.7);
+    }
+
+    #[test]
+    fn value_buckets_cover_current_only_values() {
+        let b = numeric_buckets(&[1.0, 1.0, 2.0], &[2.0, 3.0, -0.0, 0.0], Bins::Evidently);
+        let b = b.ok();
+        assert_eq!(
+            b,
+            Some(Buckets {
+                reference: vec![0, 2, 1, 0],
+                current: vec![2, 0, 1, 1],
+            })
+        );
+    }
+
+    #[test]
+    fn fill_depends_on_smallest_share() {
+        let mut big = [0.5, 0.5, 0.0];
+        fill_empty(&mut big).ok();
+        assert_eq!(big[2], 1e-4);
+        let mut small = [0.99995, 0.00005, 0.0];
+        fill_empty(&mut small).ok();
+        assert_eq!(small[2], 0.00005 / 1e6);
+    }
+
+    #[test]
+    fn empty_side_is_undefined() {
+        let r = numeric_buckets(&[f64::NAN], &[1.0], Bins::Evidently);
+        assert_eq!(r, Err(Undefined::Empty));
+    }
+}

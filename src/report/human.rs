@@ -1,0 +1,73 @@
+//! The terminal rendering: the verdict first, then one line per check with both values, the
+//! bound and the reason of every failure.
+
+use super::{Report, value};
+use crate::eval::{Status, Verdict};
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let headline = match report.verdict {
+        Verdict::Pass => "PASS: the challenger may replace the champion",
+        Verdict::Fail => "BLOCKED: the challenger may not replace the champion",
+        Verdict::Error => "ERROR: no decision could be made (fail closed)",
+    };
+    out.push_str(&format!("{headline}\n"));
+    for error in &report.errors {
+        out.push_str(&format!("  error: {}\n", error.message));
+        if let Some(help) = &error.help {
+            out.push_str(&format!("  help: {help}\n"));
+        }
+    }
+    if !report.checks.is_empty() {
+        out.push('\n');
+        let width = report
+            .checks
+            .iter()
+            .map(|c| c.source.text.chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(60);
+        out.push_str(&format!(
+            "    {:<width$}  {:>12}  {:>12}  {:>12}\n",
+            "check", "challenger", "champion", "bound"
+        ));
+        for check in &report.checks {
+            let mark = match check.status {
+                Status::Pass => "✔",
+                Status::Fail => "✘",
+                Status::Error => "!",
+                Status::Warn => "⚠",
+            };
+            let text: String = check.source.text.chars().take(60).collect();
+            out.push_str(&format!(
+                "  {mark} {text:<width$}  {:>12}  {:>12}  {:>12}\n",
+                value(check.challenger),
+                value(check.champion),
+                check.threshold.map_or_else(
+                    || "—".to_string(),
+                    |t| format!("{} {}", check.op, crate::eval::short(t))
+                ),
+            ));
+            if let Some(reason) = &check.reason
+                && check.status != Status::Pass
+            {
+                out.push_str(&format!("      line {}: {reason}\n", check.source.line));
+            }
+        }
+    }
+    if !report.data.is_empty() {
+        out.push('\n');
+        for slice in &report.data {
+            let range = slice
+                .ts_range
+                .as_ref()
+                .map(|r| format!(", {} .. {}", r.from, r.to))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "  {}: {} rows of {} read ({}){range}\n",
+                slice.slice, slice.rows, slice.rows_read, slice.path
+            ));
+        }
+    }
+    out
+}

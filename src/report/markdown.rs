@@ -1,0 +1,80 @@
+//! Markdown for CI step summaries and pull-request comments.
+
+use super::{Report, value};
+use crate::eval::{Status, Verdict};
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let headline = match report.verdict {
+        Verdict::Pass => "✅ **PASS**: the challenger may replace the champion",
+        Verdict::Fail => "❌ **BLOCKED**: the challenger may not replace the champion",
+        Verdict::Error => "⚠️ **ERROR**: no decision could be made (fail closed)",
+    };
+    let model = report.policy.model.as_deref().unwrap_or("model");
+    out.push_str(&format!(
+        "### verdict: `{model}` ({})\n\n{headline}\n\n",
+        report.policy.path
+    ));
+    for error in &report.errors {
+        out.push_str(&format!("- **error**: {}\n", escape(&error.message)));
+        if let Some(help) = &error.help {
+            out.push_str(&format!("  - help: {}\n", escape(help)));
+        }
+    }
+    if !report.checks.is_empty() {
+        out.push_str(
+            "| | check | challenger | champion | bound | reason |\n|---|---|---:|---:|---:|---|\n",
+        );
+        for check in &report.checks {
+            let mark = match check.status {
+                Status::Pass => "✅",
+                Status::Fail => "❌",
+                Status::Error => "⚠️ error",
+                Status::Warn => "⚠️ warn",
+            };
+            out.push_str(&format!(
+                "| {mark} | `{}` (line {}) | {} | {} | {} | {} |\n",
+                check.source.text.replace('`', "'").replace('|', "\\|"),
+                check.source.line,
+                value(check.challenger),
+                value(check.champion),
+                check.threshold.map_or_else(
+                    || "—".into(),
+                    |t| format!("{} {}", escape(check.op), crate::eval::short(t))
+                ),
+                check
+                    .reason
+                    .as_deref()
+                    .filter(|_| check.status != Status::Pass)
+                    .map(escape)
+                    .unwrap_or_default(),
+            ));
+        }
+    }
+    if !report.data.is_empty() {
+        out.push_str(
+            "\n| slice | rows used | rows read | time range | sha256 |\n|---|---:|---:|---|---|\n",
+        );
+        for s in &report.data {
+            let range = s
+                .ts_range
+                .as_ref()
+                .map(|r| format!("{} .. {}", r.from, r.to))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "| {} | {} | {} | {range} | `{}` |\n",
+                s.slice,
+                s.rows,
+                s.rows_read,
+                &s.sha256[..s.sha256.len().min(12)]
+            ));
+        }
+    }
+    out
+}
+
+fn escape(text: &str) -> String {
+    text.replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}

@@ -1,0 +1,117 @@
+//! The report of a decision: one serialisable structure (`verdict.report/v1`) and its renderings
+//! for people (human table), CI summaries (Markdown) and machines (JSON).
+
+mod human;
+mod markdown;
+
+use serde::Serialize;
+
+pub use human::render as render_human;
+pub use markdown::render as render_markdown;
+
+use crate::data::JoinStats;
+use crate::eval::{CheckOutcome, Verdict};
+
+pub const SCHEMA: &str = "verdict.report/v1";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub verdict_version: &'static str,
+    pub command: &'static str,
+    pub verdict: Verdict,
+    pub policy: PolicyInfo,
+    pub data: Vec<SliceInfo>,
+    pub join: Option<JoinStats>,
+    pub checks: Vec<CheckOutcome>,
+    /// Why the decision could not be made, when it could not (data, policy or service errors).
+    pub errors: Vec<ReportError>,
+    pub timings_ms: Timings,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyInfo {
+    pub path: String,
+    pub sha256: String,
+    pub model: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SliceInfo {
+    pub slice: String,
+    pub path: String,
+    pub files: Vec<crate::data::FileDigest>,
+    pub sha256: String,
+    pub rows_read: usize,
+    /// Rows used after `recent` and `join`.
+    pub rows: usize,
+    pub ts_range: Option<TsRange>,
+    pub positives: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TsRange {
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportError {
+    pub code: Option<String>,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl ReportError {
+    pub fn from_diagnostic(d: &dyn miette::Diagnostic) -> Self {
+        ReportError {
+            code: d.code().map(|c| c.to_string()),
+            message: d.to_string(),
+            help: d.help().map(|h| h.to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Timings {
+    pub load: u64,
+    pub eval: u64,
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Markdown,
+}
+
+impl Report {
+    pub fn render(&self, format: Format) -> String {
+        match format {
+            Format::Human => render_human(self),
+            Format::Json => self.to_json(),
+            Format::Markdown => render_markdown(self),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self)
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        text.push('\n');
+        text
+    }
+
+    /// Writes report.json and report.md into `dir`, creating it.
+    pub fn write_files(&self, dir: &std::path::Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        std::fs::write(dir.join("report.json"), self.to_json())?;
+        std::fs::write(dir.join("report.md"), render_markdown(self))?;
+        Ok(())
+    }
+}
+
+/// A metric value as the tables show it.
+pub fn value(v: Option<f64>) -> String {
+    v.map_or_else(|| "—".to_string(), crate::eval::short)
+}

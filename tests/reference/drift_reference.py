@@ -1,0 +1,317 @@
+#!/usr/bin/env python3
+"""Reference values for verdict's two-sample drift metrics: psi, kl, js, wasserstein, ks.
+
+Writes tests/reference/drift.json beside this script. The values come from the libraries that
+define the metrics (DESIGN.md section 3), called the way Evidently calls them:
+
+- psi, kl, js, wasserstein: Evidently 0.7.23's own stat-test functions
+  (evidently.legacy.calculations.stattests.{psi,kl_div,jensenshannon,wasserstein_distance_norm}),
+  after the cleaning Evidently's drift calculation applies first (inf -> NaN, NaN dropped);
+- ks: scipy 1.17 ``scipy.stats.ks_2samp(reference, current)`` (two-sided, method "auto");
+- kstwo_sf: ``scipy.stats.kstwo.sf(d, n)`` at points chosen to reach every branch scipy's
+  ``_kolmogn`` takes, so that the asymptotic p-value is checked branch by branch;
+- psi/kl/js with ``bins = quantile(n)``: verdict's own option, defined here (``quantile_percents``)
+  and then scored with Evidently's formulas.
+
+Run it with the pinned libraries (tests/reference/requirements.txt):
+
+    python tests/reference/drift_reference.py
+
+Floats are written as strings holding Python's repr (shortest round-trip form), so every value
+survives the trip into Rust exactly, and NaN / inf inputs can be written at all.
+
+Large samples are not stored: a sample part of the form
+``{"generator": "splitmix64", "seed": s, "n": n, "scale": a, "shift": b, "levels": k}`` stands for
+the values ``shift + scale * u_i`` (or ``shift + scale * floor(u_i * levels)`` when ``levels`` is
+set), i = 1..n, where ``u_i = (z_i >> 11) * 2**-53`` and ``z_i`` is SplitMix64's output for the
+state ``seed + i * 0x9E3779B97F4A7C15`` (mod 2**64). Every step is exact in both languages.
+"""
+
+import json
+import math
+import sys
+import warnings
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy
+from scipy import stats
+from scipy.spatial import distance
+
+from evidently.legacy.calculations.stattests.jensenshannon import _jensenshannon
+from evidently.legacy.calculations.stattests.kl_div import _kl_div
+from evidently.legacy.calculations.stattests.psi import _psi
+from evidently.legacy.calculations.stattests.wasserstein_distance_norm import (
+    _wasserstein_distance_norm,
+)
+from evidently.legacy.core import ColumnType
+
+OUT = Path(__file__).with_name("drift.json")
+NUM = ColumnType.Numerical
+GOLDEN = 0x9E3779B97F4A7C15
+
+
+# ---------------------------------------------------------------------------------------------
+# Sample construction
+
+
+def splitmix64_uniform(seed: int, n: int) -> np.ndarray:
+    """u_1..u_n in [0, 1) from SplitMix64 (see the module docstring)."""
+    i = np.arange(1, n + 1, dtype=np.uint64)
+    z = np.uint64(seed) + i * np.uint64(GOLDEN)  # uint64 arrays wrap silently
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+
+def gen(seed, n, scale=1.0, shift=0.0, levels=None):
+    return {"generator": "splitmix64", "seed": seed, "n": n, "scale": scale, "shift": shift,
+            "levels": levels}
+
+
+def build(parts) -> np.ndarray:
+    """The values a list of parts stands for (stored values or generator specs)."""
+    out = []
+    for part in parts:
+        if isinstance(part, dict):
+            u = splitmix64_uniform(part["seed"], part["n"])
+            if part["levels"] is not None:
+                u = np.floor(u * part["levels"])
+            out.append(part["shift"] + part["scale"] * u)
+        else:
+            out.append(np.asarray(part, dtype=np.float64))
+    return np.concatenate(out) if out else np.zeros(0)
+
+
+def encode_parts(parts):
+    return [part if isinstance(part, dict) else {"values": [repr(float(v)) for v in part]}
+            for part in parts]
+
+
+def clean(values: np.ndarray) -> pd.Series:
+    """Evidently's cleaning before any drift test (legacy/calculations/data_drift.py)."""
+    return pd.Series(values).replace([-np.inf, np.inf], np.nan).dropna()
+
+
+# ---------------------------------------------------------------------------------------------
+# verdict's quantile bins, in numpy
+
+
+def evidently_fill(percents: np.ndarray) -> np.ndarray:
+    """get_binned_data's zero fill, copied from Evidently 0.7.23 (utils.py)."""
+    percents = percents.copy()
+    smallest = min(percents[percents != 0])
+    np.place(percents, percents == 0, smallest / 10**6 if smallest <= 0.0001 else 0.0001)
+    return percents
+
+
+def quantile_percents(ref: pd.Series, cur: pd.Series, n: int, fill: bool):
+    """bins = quantile(n): cut points np.quantile(ref, k/n), k = 1..n-1 (method "linear"),
+    duplicates dropped; a value goes to bucket searchsorted(cuts, x, side="right"), i.e. the
+    buckets are (-inf, c1), [c1, c2), ..., [c_last, inf). Percents are counts / sample size,
+    then Evidently's zero fill when ``fill``."""
+    ref = np.asarray(ref, dtype=np.float64)
+    cur = np.asarray(cur, dtype=np.float64)
+    cuts = np.unique(np.quantile(ref, np.arange(1, n) / n))
+    buckets = len(cuts) + 1
+    r = np.bincount(np.searchsorted(cuts, ref, side="right"), minlength=buckets) / len(ref)
+    c = np.bincount(np.searchsorted(cuts, cur, side="right"), minlength=buckets) / len(cur)
+    if fill:
+        r, c = evidently_fill(r), evidently_fill(c)
+    return r, c
+
+
+# ---------------------------------------------------------------------------------------------
+# The metrics
+
+
+def metrics_of(ref_values: np.ndarray, cur_values: np.ndarray, quantile_bins: int) -> dict:
+    ref, cur = clean(ref_values), clean(cur_values)
+    names = ["psi", "kl", "js", "psi_quantile", "kl_quantile", "js_quantile", "wasserstein", "ks"]
+    if ref.empty or cur.empty:
+        return {name: {"undefined": "Empty"} for name in names}
+
+    out = {}
+
+    def binned(name, fn):
+        try:
+            out[name] = num(fn(ref, cur, NUM, 0.1)[0])
+        except ValueError as e:  # numpy: "Too many bins for data range"
+            if "Too many bins" not in str(e):
+                raise
+            out[name] = {"undefined": "OutOfRange"}
+
+    binned("psi", _psi)
+    binned("kl", _kl_div)
+    binned("js", _jensenshannon)
+
+    r, c = quantile_percents(ref, cur, quantile_bins, fill=True)
+    out["psi_quantile"] = num(np.sum((r - c) * np.log(r / c)))
+    out["kl_quantile"] = num(stats.entropy(r, c))
+    r, c = quantile_percents(ref, cur, quantile_bins, fill=False)
+    out["js_quantile"] = num(distance.jensenshannon(r, c))
+
+    out["wasserstein"] = num(_wasserstein_distance_norm(ref, cur, NUM, 0.1)[0])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ks = stats.ks_2samp(ref, cur)
+    out["ks"] = {"statistic": num(ks.statistic), "pvalue": num(ks.pvalue)}
+    if any("Exact calculation unsuccessful" in str(w.message) for w in caught):
+        out["ks"]["note"] = "exact p-value out of [0, 1]: scipy fell back to kstwo"
+    return out
+
+
+def num(x) -> str:
+    x = float(x)
+    if math.isnan(x):
+        raise ValueError("a reference value is NaN")
+    return repr(x)
+
+
+# ---------------------------------------------------------------------------------------------
+# The cases
+
+
+def cases():
+    rng = np.random.default_rng(20240611)
+    normal = lambda mu, sd, n: rng.normal(mu, sd, n)  # noqa: E731
+
+    nan_ref = normal(0, 1, 120)
+    nan_ref[[3, 17, 40]] = np.nan
+    nan_ref[[5, 60]] = np.inf
+    nan_ref[88] = -np.inf
+    nan_cur = normal(0.3, 1, 90)
+    nan_cur[[0, 45]] = np.nan
+    nan_cur[70] = -np.inf
+
+    twenty = np.repeat(np.arange(20) * 0.25, 5)
+    twenty_one = np.repeat(np.arange(21) * 0.25, 5)
+    a5 = [1.0, 2.0, 3.0, 4.0, 5.0]
+
+    yield "normal_shifted", [normal(0, 1, 400)], [normal(0.4, 1.2, 300)], 10, \
+        "Sturges bins; KS exact, unequal sizes"
+    yield "normal_unshifted_equal_n", [normal(0, 1, 500)], [normal(0, 1, 500)], 10, \
+        "KS exact, equal sizes"
+    yield "ties_rounded", [np.round(normal(0, 1, 300), 1)], [np.round(normal(0.2, 1, 250), 1)], 10, \
+        "many tied values, more than 20 distinct"
+    yield "low_cardinality_current_only_values", [rng.integers(0, 5, 200).astype(float)], \
+        [rng.integers(0, 8, 150).astype(float)], 4, \
+        "at most 20 distinct: one bucket per value; 5, 6, 7 only in current"
+    yield "signed_zero", [[0.0, -0.0, 1.0, 2.0, -0.0, 1.0]], [[-0.0, 2.0, 3.0, 0.0]], 3, \
+        "-0.0 and 0.0 are one value"
+    yield "exactly_20_distinct", [twenty], [normal(2.0, 1.5, 80)], 5, \
+        "20 distinct reference values: per-value buckets over the union"
+    yield "21_distinct", [twenty_one], [normal(2.0, 1.5, 80)], 5, "21 distinct: Sturges"
+    yield "constant_same", [[3.0] * 50], [[3.0] * 40], 10, "a constant column on both sides"
+    yield "constant_vs_two_values", [[3.0] * 50], [[3.0] * 20 + [4.0] * 20], 10, \
+        "constant reference, wasserstein normalised by the 0.001 floor"
+    yield "constant_ref_continuous_cur", [[1.0] * 30], [normal(1, 1, 40)], 10, \
+        "one reference value: 41 buckets, 40 of them only in current"
+    yield "empty_bucket_fill_both_branches", [gen(11, 20000), [10.0]], [gen(12, 5000), [5.0]], 10, \
+        "reference: an outlier bin holds 1/20001 <= 1e-4, so its empty bins get that / 1e6; " \
+        "current: smallest share 1/5001 > 1e-4, empty bins get 1e-4"
+    yield "n1_vs_n1", [[1.5]], [[2.5]], 10, "one value each"
+    yield "n1_vs_n2", [[1.0]], [[0.5, 2.0]], 10, "one against two"
+    yield "n2_vs_n2_same", [[1.0, 2.0]], [[2.0, 1.0]], 2, "two against the same two"
+    yield "nan_inf_present", [nan_ref], [nan_cur], 10, "NaN and +-inf are dropped first"
+    yield "empty_reference", [[]], [[1.0, 2.0]], 10, "empty reference"
+    yield "all_nan_current", [[1.0, 2.0, 3.0]], [[np.nan, np.inf, -np.inf]], 10, \
+        "nothing finite in current"
+    yield "ks_exact_fallback_n5", [a5], [[v + 0.5 for v in a5]], 5, \
+        "D = 1/5: scipy's exact p rounds above 1, so it falls back to kstwo.sf(0.2, 2)"
+    yield "ks_exact_equal_10000", [gen(21, 10000)], [gen(22, 10000, shift=0.01)], 10, \
+        "largest exact case, equal sizes"
+    yield "ks_exact_unequal_10000", [gen(23, 10000)], [gen(24, 9999, shift=0.01)], 10, \
+        "largest exact case, unequal sizes (lattice-path recursion)"
+    yield "ks_asymp_10001", [gen(25, 10001)], [gen(26, 10001)], 10, \
+        "asymptotic: en = 5000.5 rounds to 5000"
+    yield "ks_asymp_smirnov", [gen(27, 15000)], [gen(28, 12000, shift=0.03)], 10, \
+        "asymptotic, n*d^2 >= 2.2: twice the one-sided Smirnov probability"
+    yield "ks_asymp_underflow", [gen(29, 20000)], [gen(30, 20000, shift=0.5)], 10, \
+        "p-value underflows to 0; the statistic is what is compared"
+    yield "ks_asymp_small_other_50", [gen(31, 20000)], [gen(32, 50, shift=0.1)], 10, \
+        "asymptotic with n = 50: a small-n method"
+    yield "ks_asymp_small_other_3", [gen(33, 20000)], [gen(34, 3, shift=0.2)], 3, \
+        "asymptotic with n = 3"
+    yield "ks_asymp_small_other_1", [gen(35, 20000)], [[0.9]], 2, \
+        "asymptotic with n = 1 (Ruben-Gambino)"
+    yield "too_many_bins", [gen(36, 600000, scale=2.0**-52, shift=1.0, levels=22)], \
+        [gen(37, 600000, scale=2.0**-52, shift=1.0, levels=22)], 10, \
+        "22 Sturges bins over a range of 21 ulps: numpy (and so Evidently) refuses"
+    yield "uniform_1m_shifted", [gen(41, 1_000_000)], [gen(42, 1_000_000, shift=0.003)], 10, \
+        "1M rows per side; KS p-value from the double-double Smirnov sum at n = 500000"
+    yield "uniform_1m_unshifted", [gen(43, 1_000_000)], [gen(44, 1_000_000)], 10, \
+        "1M rows per side; KS p-value from Pelz-Good"
+    yield "uniform_1m_vs_1_5m_scaled", [gen(45, 1_000_000, scale=3.0, shift=-1.0)], \
+        [gen(46, 1_500_000, scale=3.1, shift=-1.05)], 20, "unequal large sizes, 20 quantile bins"
+
+
+# kstwo.sf(d, n) at points covering each branch of scipy's _kolmogn (survival side).
+KSTWO_POINTS = [
+    (1, 0.3, "d <= 1/2n: 1"),
+    (1, 0.75, "Ruben-Gambino, t <= 1"),
+    (5, 0.15, "Ruben-Gambino, t <= 1"),
+    (5, 0.85, "Ruben-Gambino, t >= n - 1"),
+    (3, 0.7, "Ruben-Gambino, t >= n - 1"),
+    (5, 0.6, "x >= 0.5: 2 * smirnov"),
+    (5, 0.3, "n <= 140: Durbin matrix"),
+    (5, 0.45, "n <= 140: Pomeranz"),
+    (50, 0.1, "n <= 140: Durbin matrix"),
+    (50, 0.2, "n <= 140: Pomeranz"),
+    (50, 0.35, "n <= 140: 2 * smirnov"),
+    (140, 0.12, "n <= 140: Pomeranz"),
+    (140, 0.05, "n <= 140: Durbin matrix"),
+    (200, 0.004, "Ruben-Gambino, t <= 1, Stirling"),
+    (1000, 0.01, "Durbin matrix (n x^1.5 <= 1.4)"),
+    (1000, 0.02, "Pelz-Good"),
+    (1000, 0.05, "2 * smirnov"),
+    (1000, 0.7, "x >= 0.5: 2 * smirnov"),
+    (2000, 0.45, "n x^2 >= 370: 0"),
+    (5000, 0.003, "Durbin matrix"),
+    (5000, 0.005, "Pelz-Good"),
+    (5000, 0.03, "2 * smirnov"),
+    (100000, 0.0005, "Durbin matrix, largest n"),
+    (100001, 0.0005, "Pelz-Good"),
+    (500000, 0.001, "Pelz-Good"),
+    (500000, 0.0025, "2 * smirnov, double-double sum"),
+    (2000000, 0.0005, "Pelz-Good"),
+    (2000000, 0.002, "2 * smirnov, large-n approximation"),
+]
+
+
+def main():
+    out_cases = []
+    for name, ref_parts, cur_parts, quantile_bins, note in cases():
+        ref, cur = build(ref_parts), build(cur_parts)
+        out_cases.append({
+            "name": name,
+            "note": note,
+            "quantile_bins": quantile_bins,
+            "reference": encode_parts(ref_parts),
+            "current": encode_parts(cur_parts),
+            "expected": metrics_of(ref, cur, quantile_bins),
+        })
+        print(f"{name}: {len(ref)} vs {len(cur)}", file=sys.stderr)
+    kstwo = [{"n": n, "d": repr(d), "sf": num(stats.kstwo.sf(d, n)), "branch": branch}
+             for n, d, branch in KSTWO_POINTS]
+    doc = {
+        "about": "reference values for verdict's drift metrics; regenerate with "
+                 "tests/reference/drift_reference.py (its docstring defines every field)",
+        "versions": {lib: version(lib) for lib in ["evidently", "scipy", "numpy", "pandas"]},
+        "floats": "strings holding Python's repr; parse each with str::parse::<f64>()",
+        "generator": "shift + scale * u_i (or shift + scale * floor(u_i * levels)), i = 1..n, "
+                     "u_i = (splitmix64(seed + i * 0x9E3779B97F4A7C15) >> 11) * 2^-53",
+        "tolerance": "|got - expected| <= 1e-9 * max(1, |expected|)",
+        "cases": out_cases,
+        "kstwo_sf": kstwo,
+    }
+    assert scipy.__version__.startswith("1.17"), scipy.__version__
+    OUT.write_text(json.dumps(doc, indent=1) + "\n")
+    print(f"wrote {OUT} ({OUT.stat().st_size} bytes)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,282 @@
+//! The drift metrics (`psi`, `kl`, `js`, `wasserstein`, `ks`, `kstwo_sf`) against the values
+//! Evidently 0.7.23 and scipy 1.17 compute on the same samples, committed in
+//! `tests/reference/drift.json` by `tests/reference/drift_reference.py` (whose docstring defines
+//! every field). Each value must agree to `1e-9 * max(1, |expected|)`; undefined cases must give
+//! the same `Undefined` variant.
+
+use std::sync::OnceLock;
+
+use serde_json::Value;
+use verdict::metrics::MetricResult;
+use verdict::metrics::binning::Bins;
+use verdict::metrics::divergence::{js, kl, wasserstein, wasserstein_sorted};
+use verdict::metrics::kolmogorov::kstwo_sf;
+use verdict::metrics::ks::{Ks, ks_2samp, ks_2samp_sorted};
+use verdict::metrics::psi::psi;
+
+const TOLERANCE: f64 = 1e-9;
+
+struct Case {
+    name: String,
+    quantile_bins: Bins,
+    reference: Vec<f64>,
+    current: Vec<f64>,
+    /// The same samples in ascending order, for the `_sorted` variants.
+    reference_sorted: Vec<f64>,
+    current_sorted: Vec<f64>,
+    expected: Value,
+}
+
+fn document() -> &'static Value {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reference/drift.json");
+        let text = std::fs::read_to_string(path).expect("tests/reference/drift.json is readable");
+        serde_json::from_str(&text).expect("drift.json is valid JSON")
+    })
+}
+
+fn cases() -> &'static [Case] {
+    static CASES: OnceLock<Vec<Case>> = OnceLock::new();
+    CASES.get_or_init(|| {
+        document()["cases"]
+            .as_array()
+            .expect("`cases` is an array")
+            .iter()
+            .map(|case| {
+                let reference = sample(&case["reference"]);
+                let current = sample(&case["current"]);
+                Case {
+                    name: case["name"].as_str().unwrap_or("?").to_string(),
+                    quantile_bins: Bins::Quantile(
+                        case["quantile_bins"].as_u64().expect("quantile_bins") as usize,
+                    ),
+                    reference_sorted: ascending(&reference),
+                    current_sorted: ascending(&current),
+                    reference,
+                    current,
+                    expected: case["expected"].clone(),
+                }
+            })
+            .collect()
+    })
+}
+
+/// Floats are stored as strings holding Python's repr, which Rust parses to the same double.
+fn float(value: &Value) -> f64 {
+    let text = value.as_str().expect("floats are stored as strings");
+    text.parse()
+        .unwrap_or_else(|_| panic!("`{text}` is not a float"))
+}
+
+fn sample(parts: &Value) -> Vec<f64> {
+    let mut values = Vec::new();
+    for part in parts.as_array().expect("a sample is a list of parts") {
+        if let Some(stored) = part.get("values") {
+            values.extend(
+                stored
+                    .as_array()
+                    .expect("values is a list")
+                    .iter()
+                    .map(float),
+            );
+        } else {
+            values.extend(generated(part));
+        }
+    }
+    values
+}
+
+/// The generator spec of drift_reference.py: `shift + scale * u_i`, or
+/// `shift + scale * floor(u_i * levels)`, with `u_i` from SplitMix64.
+fn generated(spec: &Value) -> Vec<f64> {
+    assert_eq!(spec["generator"], "splitmix64");
+    let seed = spec["seed"].as_u64().expect("seed");
+    let n = spec["n"].as_u64().expect("n");
+    let scale = spec["scale"].as_f64().expect("scale");
+    let shift = spec["shift"].as_f64().expect("shift");
+    let levels = spec["levels"].as_f64();
+    (1..=n)
+        .map(|i| {
+            let u = splitmix64_uniform(seed.wrapping_add(i.wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+            match levels {
+                Some(k) => shift + scale * (u * k).floor(),
+                None => shift + scale * u,
+            }
+        })
+        .collect()
+}
+
+fn splitmix64_uniform(state: u64) -> f64 {
+    let mut z = state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z >> 11) as f64 * 2f64.powi(-53)
+}
+
+/// Compares results with their expected values and reports every mismatch at once.
+#[derive(Default)]
+struct Report {
+    checked: usize,
+    worst: f64,
+    failures: Vec<String>,
+}
+
+impl Report {
+    fn value(&mut self, what: &str, got: MetricResult<f64>, expected: &Value) {
+        self.checked += 1;
+        if let Some(variant) = expected.get("undefined").and_then(Value::as_str) {
+            match &got {
+                Err(e) if format!("{e:?}").starts_with(variant) => {}
+                _ => self.failures.push(format!(
+                    "{what}: got {got:?}, expected Undefined::{variant}"
+                )),
+            }
+            return;
+        }
+        let want = float(expected);
+        match got {
+            Ok(value) => {
+                let error = (value - want).abs() / want.abs().max(1.0);
+                if error.is_nan() || error > TOLERANCE {
+                    self.failures.push(format!(
+                        "{what}: got {value:e}, expected {want:e} (error {error:e})"
+                    ));
+                }
+                self.worst = self.worst.max(error);
+            }
+            Err(e) => self
+                .failures
+                .push(format!("{what}: got {e:?}, expected {want:e}")),
+        }
+    }
+
+    fn ks(&mut self, what: &str, got: MetricResult<Ks>, expected: &Value) {
+        if expected.get("undefined").is_some() {
+            self.value(what, got.map(|k| k.statistic), expected);
+            return;
+        }
+        let statistic = got.clone().map(|k| k.statistic);
+        self.value(
+            &format!("{what}.statistic"),
+            statistic,
+            &expected["statistic"],
+        );
+        self.value(
+            &format!("{what}.pvalue"),
+            got.map(|k| k.pvalue),
+            &expected["pvalue"],
+        );
+    }
+
+    fn finish(self, test: &str) {
+        eprintln!(
+            "{test}: {} values checked, worst relative error {:e}",
+            self.checked, self.worst
+        );
+        assert!(
+            self.failures.is_empty(),
+            "{} of {} values differ from the reference:\n{}",
+            self.failures.len(),
+            self.checked,
+            self.failures.join("\n")
+        );
+    }
+}
+
+fn ascending(values: &[f64]) -> Vec<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable_by(f64::total_cmp);
+    sorted
+}
+
+#[test]
+fn psi_matches_evidently() {
+    let mut report = Report::default();
+    for c in cases() {
+        let (r, cur, e) = (&c.reference, &c.current, &c.expected);
+        report.value(
+            &format!("{} psi", c.name),
+            psi(r, cur, Bins::Evidently),
+            &e["psi"],
+        );
+        let quantile = psi(r, cur, c.quantile_bins);
+        report.value(
+            &format!("{} psi quantile", c.name),
+            quantile,
+            &e["psi_quantile"],
+        );
+    }
+    report.finish("psi");
+}
+
+#[test]
+fn kl_and_js_match_evidently() {
+    let mut report = Report::default();
+    for c in cases() {
+        let (r, cur, e, q) = (&c.reference, &c.current, &c.expected, c.quantile_bins);
+        report.value(
+            &format!("{} kl", c.name),
+            kl(r, cur, Bins::Evidently),
+            &e["kl"],
+        );
+        report.value(
+            &format!("{} kl quantile", c.name),
+            kl(r, cur, q),
+            &e["kl_quantile"],
+        );
+        report.value(
+            &format!("{} js", c.name),
+            js(r, cur, Bins::Evidently),
+            &e["js"],
+        );
+        report.value(
+            &format!("{} js quantile", c.name),
+            js(r, cur, q),
+            &e["js_quantile"],
+        );
+    }
+    report.finish("kl, js");
+}
+
+#[test]
+fn wasserstein_matches_evidently() {
+    let mut report = Report::default();
+    for c in cases() {
+        let expected = &c.expected["wasserstein"];
+        let got = wasserstein(&c.reference, &c.current);
+        report.value(&format!("{} wasserstein", c.name), got, expected);
+        let got = wasserstein_sorted(&c.reference_sorted, &c.current_sorted);
+        report.value(&format!("{} wasserstein sorted", c.name), got, expected);
+    }
+    report.finish("wasserstein");
+}
+
+#[test]
+fn ks_matches_scipy() {
+    let mut report = Report::default();
+    for c in cases() {
+        let expected = &c.expected["ks"];
+        let got = ks_2samp(&c.reference, &c.current);
+        report.ks(&format!("{} ks", c.name), got, expected);
+        let got = ks_2samp_sorted(&c.reference_sorted, &c.current_sorted);
+        report.ks(&format!("{} ks sorted", c.name), got, expected);
+    }
+    report.finish("ks");
+}
+
+#[test]
+fn kstwo_sf_matches_scipy() {
+    let mut report = Report::default();
+    for point in document()["kstwo_sf"]
+        .as_array()
+        .expect("`kstwo_sf` is an array")
+    {
+        let n = point["n"].as_u64().expect("n");
+        let d = float(&point["d"]);
+        let what = format!("kstwo.sf({d}, {n}) [{}]", point["branch"]);
+        report.value(&what, Ok(kstwo_sf(n, d)), &point["sf"]);
+    }
+    report.finish("kstwo_sf");
+}

@@ -1,0 +1,250 @@
+//! The quality and summary metrics against committed reference values.
+//!
+//! `tests/reference/quality.json` holds cases computed with scikit-learn and NumPy by
+//! `tests/reference/quality_reference.py` (DESIGN.md §3): a dataset or a generator, a metric, its
+//! parameters, and either the expected value or the reason the metric is undefined. Every case
+//! must match: values within 1e-9 relative, undefined cases with the same `Undefined` variant.
+
+use std::collections::HashMap;
+
+use serde_json::{Value, json};
+use verdict::metrics::{MetricResult, Undefined, calibration, classification, regression, summary};
+
+const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reference/quality.json");
+const TOLERANCE: f64 = 1e-9;
+
+#[test]
+fn quality_metrics_match_the_reference_values() {
+    let text =
+        std::fs::read_to_string(REFERENCE).expect("tests/reference/quality.json is readable");
+    let document: Value = serde_json::from_str(&text).expect("quality.json is valid JSON");
+    let datasets: HashMap<&str, Columns> = document["datasets"]
+        .as_object()
+        .expect("quality.json has datasets")
+        .iter()
+        .map(|(name, columns)| (name.as_str(), Columns::from_json(columns)))
+        .collect();
+    let cases = document["cases"]
+        .as_array()
+        .expect("quality.json has cases");
+    let mut generated: HashMap<String, Columns> = HashMap::new();
+    let mut failures = Vec::new();
+    let mut worst = (0.0_f64, String::new());
+
+    for case in cases {
+        let name = case["name"].as_str().expect("a case has a name");
+        let columns = match &case["inputs"] {
+            Value::String(dataset) => &datasets[dataset.as_str()],
+            spec => generated
+                .entry(spec.to_string())
+                .or_insert_with(|| Columns::generate(spec)),
+        };
+        let got = compute(case, columns);
+        match (&case["expected"], &case["undefined"], got) {
+            (Value::Number(expected), Value::Null, Ok(got)) => {
+                let expected = expected.as_f64().expect("an expected value is a number");
+                let error = (got - expected).abs() / expected.abs().max(1.0);
+                if error > worst.0 {
+                    worst = (error, name.to_string());
+                }
+                if error.is_nan() || error > TOLERANCE {
+                    failures.push(format!("{name}: got {got:?}, expected {expected:?}"));
+                }
+            }
+            (Value::Null, expected, Err(reason)) if undefined_json(&reason) == *expected => {}
+            (expected, undefined, got) => failures.push(format!(
+                "{name}: got {got:?}, expected {}",
+                if expected.is_null() {
+                    undefined
+                } else {
+                    expected
+                }
+            )),
+        }
+    }
+
+    assert!(
+        cases.len() > 400,
+        "only {} cases in quality.json",
+        cases.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ from the reference:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+    eprintln!(
+        "{} reference cases match; largest relative error {:e} ({})",
+        cases.len(),
+        worst.0,
+        worst.1
+    );
+}
+
+/// Runs the case's metric on its columns with its parameters.
+fn compute(case: &Value, columns: &Columns) -> MetricResult<f64> {
+    let param = |key: &str| number(&case["params"][key]);
+    let (label, score) = (|| columns.bools("label"), || columns.floats("score"));
+    let (target, prediction) = (|| columns.floats("target"), || columns.floats("prediction"));
+    let values = || columns.floats("values");
+    match case["metric"].as_str().expect("a case names its metric") {
+        "auroc" => classification::auroc(label(), score()),
+        "auprc" => classification::auprc(label(), score()),
+        "accuracy" => classification::accuracy(label(), score(), param("threshold")),
+        "precision" => classification::precision(label(), score(), param("threshold")),
+        "recall" => classification::recall(label(), score(), param("threshold")),
+        "f1" => classification::f1(label(), score(), param("threshold")),
+        "logloss" => calibration::logloss(label(), score()),
+        "brier" => calibration::brier(label(), score()),
+        "ece" => calibration::ece(label(), score()),
+        "rmse" => regression::rmse(target(), prediction()),
+        "mae" => regression::mae(target(), prediction()),
+        "r2" => regression::r2(target(), prediction()),
+        "quantile" => {
+            let direct = summary::quantile(values(), param("q"));
+            let mut sorted = values().to_vec();
+            sorted.sort_unstable_by(f64::total_cmp);
+            let presorted = summary::quantile_sorted(&sorted, param("q"));
+            assert_eq!(
+                direct, presorted,
+                "{}: quantile and quantile_sorted differ",
+                case["name"]
+            );
+            direct
+        }
+        "mean" => summary::mean(values()),
+        "min" => summary::min(values()),
+        "max" => summary::max(values()),
+        "sum" => summary::sum(values()),
+        "std" => summary::std(values()),
+        "count" => Ok(summary::count(values()) as f64),
+        "rate" => summary::rate(columns.bools("mask")),
+        other => panic!("quality.json names an unknown metric `{other}`"),
+    }
+}
+
+/// The reason as the reference script writes it: the variant and its numeric fields. Free-text
+/// fields (`what`) are the Rust side's wording and are not part of the reference.
+fn undefined_json(reason: &Undefined) -> Value {
+    match reason {
+        Undefined::Empty => json!({"kind": "Empty"}),
+        Undefined::SingleClass { class } => json!({"kind": "SingleClass", "class": class}),
+        Undefined::NoPositives => json!({"kind": "NoPositives"}),
+        Undefined::NotFinite { count } => json!({"kind": "NotFinite", "count": count}),
+        Undefined::ZeroDenominator { .. } => json!({"kind": "ZeroDenominator"}),
+        Undefined::ConstantTarget => json!({"kind": "ConstantTarget"}),
+        Undefined::OutOfRange { .. } => json!({"kind": "OutOfRange"}),
+        Undefined::LengthMismatch { left, right } => {
+            json!({"kind": "LengthMismatch", "left": left, "right": right})
+        }
+    }
+}
+
+/// A JSON number, or one of the strings the script writes for values JSON cannot hold.
+fn number(value: &Value) -> f64 {
+    match value {
+        Value::Number(n) => n.as_f64().expect("a JSON number fits an f64"),
+        Value::String(s) if s == "NaN" => f64::NAN,
+        Value::String(s) if s == "inf" => f64::INFINITY,
+        Value::String(s) if s == "-inf" => f64::NEG_INFINITY,
+        other => panic!("expected a number, found {other}"),
+    }
+}
+
+/// The columns of one dataset, by name.
+#[derive(Default)]
+struct Columns {
+    floats: HashMap<String, Vec<f64>>,
+    bools: HashMap<String, Vec<bool>>,
+}
+
+impl Columns {
+    fn from_json(columns: &Value) -> Self {
+        let mut out = Columns::default();
+        for (name, values) in columns
+            .as_object()
+            .expect("a dataset is an object of columns")
+        {
+            let values = values.as_array().expect("a column is an array");
+            if name == "label" || name == "mask" {
+                let bools = values.iter().map(|v| v.as_u64() == Some(1)).collect();
+                out.bools.insert(name.clone(), bools);
+            } else {
+                out.floats
+                    .insert(name.clone(), values.iter().map(number).collect());
+            }
+        }
+        out
+    }
+
+    /// Rebuilds a million-row dataset from its generator spec, as `generate()` in the script.
+    fn generate(spec: &Value) -> Self {
+        assert_eq!(
+            spec["generator"], "splitmix64",
+            "unknown generator in {spec}"
+        );
+        let seed = spec["seed"].as_u64().expect("a generator has a seed");
+        let n = usize::try_from(spec["n"].as_u64().expect("a generator has n")).expect("n fits");
+        let mut rng = SplitMix64(seed);
+        let rows: Vec<(f64, f64)> = (0..n).map(|_| (rng.unit(), rng.unit())).collect();
+        let floats = |f: fn(f64, f64) -> f64| rows.iter().map(|&(u, v)| f(u, v)).collect();
+        let bools = |f: fn(f64, f64) -> bool| rows.iter().map(|&(u, v)| f(u, v)).collect();
+        fn score(u: f64) -> f64 {
+            (u * 1024.0).floor() / 1024.0
+        }
+        let mut out = Columns::default();
+        match spec["columns"].as_str() {
+            Some("binary") => {
+                out.floats.insert("score".into(), floats(|u, _| score(u)));
+                out.bools
+                    .insert("label".into(), bools(|u, v| v < score(u) * score(u)));
+            }
+            Some("regression") => {
+                out.floats.insert("target".into(), floats(|u, _| 100.0 * u));
+                out.floats.insert(
+                    "prediction".into(),
+                    floats(|u, v| 100.0 * u + 20.0 * (v - 0.5)),
+                );
+            }
+            Some("values") => {
+                out.floats
+                    .insert("values".into(), floats(|u, _| 1000.0 * u * u * u));
+                out.bools.insert("mask".into(), bools(|_, v| v < 0.25));
+            }
+            _ => panic!("unknown generator columns in {spec}"),
+        }
+        out
+    }
+
+    fn floats(&self, name: &str) -> &[f64] {
+        self.floats
+            .get(name)
+            .unwrap_or_else(|| panic!("the dataset has no column `{name}`"))
+    }
+
+    fn bools(&self, name: &str) -> &[bool] {
+        self.bools
+            .get(name)
+            .unwrap_or_else(|| panic!("the dataset has no column `{name}`"))
+    }
+}
+
+/// splitmix64 (Steele, Lea and Flood 2014), the generator named in quality.json.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A double in [0, 1) from the top 53 bits; both conversions are exact.
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 * (1.0 / (1_u64 << 53) as f64)
+    }
+}
