@@ -39,8 +39,10 @@ pub fn render_human(
     } else {
         GraphicalTheme::unicode_nocolor()
     };
+    // Wrapped as terminals like it when one is attached; logs and CI get whole lines to grep.
+    let width = if color { 100 } else { 400 };
     let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(100)
+        .with_width(width)
         .with_links(false);
     let with_source = WithSource {
         inner: diagnostic,

@@ -10,6 +10,8 @@ pub mod data;
 pub mod diagnostic;
 #[cfg(feature = "data")]
 pub mod eval;
+#[cfg(all(feature = "data", feature = "services"))]
+pub mod exec;
 pub mod format;
 #[cfg(feature = "data")]
 pub mod gate;

@@ -45,35 +45,71 @@ enum Command {
     /// Evaluate a gate: may the challenger replace the champion on recent traffic?
     #[command(after_help = EXIT_CODES)]
     Gate {
-        policy: PathBuf,
-        /// Only this gate (default: every gate in the policy).
+        #[command(flatten)]
+        gate: GateFlags,
+    },
+    /// Gate a registered model version against @champion, record the trail in MLflow, and on a
+    /// pass make it @challenger. Without --apply, prints the calls it would make.
+    #[command(after_help = EXIT_CODES)]
+    Promote {
+        #[command(flatten)]
+        gate: GateFlags,
+        /// The model version to promote.
         #[arg(long)]
-        gate: Option<String>,
-        /// Parquet file, glob or folder for the champion slice (overrides the policy).
+        version: String,
+        /// Make the changes (default: print them only).
         #[arg(long)]
-        champion: Option<String>,
-        /// ... for the challenger slice.
-        #[arg(long)]
-        challenger: Option<String>,
-        /// ... for the reference slice.
-        #[arg(long)]
-        reference: Option<String>,
-        /// The current time (RFC 3339), for `recent`; default: the system clock.
-        #[arg(long)]
-        now: Option<String>,
-        #[arg(long, value_enum, default_value = "human")]
-        format: Format,
-        /// Also write report.json and report.md into this directory.
-        #[arg(long)]
-        report: Option<PathBuf>,
-        /// Print nothing on stdout; the exit code (and --report) carry the result.
-        #[arg(long)]
-        quiet: bool,
-        #[arg(long, value_enum, default_value = "human")]
-        error_format: ErrorFormat,
+        apply: bool,
     },
     /// List the metrics the policy language knows, with their definitions.
     Metrics,
+}
+
+#[derive(clap::Args)]
+struct GateFlags {
+    policy: PathBuf,
+    /// Only this gate (default: every gate in the policy).
+    #[arg(long)]
+    gate: Option<String>,
+    /// Parquet file, glob or folder for the champion slice (overrides the policy).
+    #[arg(long)]
+    champion: Option<String>,
+    /// ... for the challenger slice.
+    #[arg(long)]
+    challenger: Option<String>,
+    /// ... for the reference slice.
+    #[arg(long)]
+    reference: Option<String>,
+    /// The current time (RFC 3339), for `recent`; default: the system clock.
+    #[arg(long)]
+    now: Option<String>,
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Also write report.json and report.md into this directory.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// Print nothing on stdout; the exit code (and --report) carry the result.
+    #[arg(long)]
+    quiet: bool,
+    #[arg(long, value_enum, default_value = "human")]
+    error_format: ErrorFormat,
+}
+
+impl GateFlags {
+    fn into_args(self) -> cli::gate::GateArgs {
+        cli::gate::GateArgs {
+            policy: self.policy,
+            gate: self.gate,
+            champion: self.champion,
+            challenger: self.challenger,
+            reference: self.reference,
+            now: self.now,
+            format: self.format,
+            report_dir: self.report,
+            quiet: self.quiet,
+            error_format: self.error_format,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -89,29 +125,16 @@ fn main() -> ExitCode {
             check,
             error_format,
         } => cli::fmt::run(&policies, check, error_format, color),
-        Command::Gate {
-            policy,
+        Command::Gate { gate } => cli::gate::run_command(&gate.into_args(), color),
+        Command::Promote {
             gate,
-            champion,
-            challenger,
-            reference,
-            now,
-            format,
-            report,
-            quiet,
-            error_format,
-        } => cli::gate::run_command(
-            &cli::gate::GateArgs {
-                policy,
-                gate,
-                champion,
-                challenger,
-                reference,
-                now,
-                format,
-                report_dir: report,
-                quiet,
-                error_format,
+            version,
+            apply,
+        } => cli::promote::run_command(
+            &cli::promote::PromoteArgs {
+                gate: gate.into_args(),
+                version,
+                apply,
             },
             color,
         ),

@@ -6,6 +6,8 @@ pub mod fmt;
 #[cfg(feature = "data")]
 pub mod gate;
 pub mod metrics;
+#[cfg(all(feature = "data", feature = "services"))]
+pub mod promote;
 
 use std::io::Write;
 use std::path::Path;

@@ -3,8 +3,10 @@
 
 mod corpus;
 mod drift_reference;
+mod fake_http;
 mod gate;
 mod language;
+mod mlflow;
 mod properties;
 mod quality_reference;
 mod support;

@@ -39,6 +39,11 @@ impl Verdict {
         self
     }
 
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.envs.push((key.to_string(), value.to_string()));
+        self
+    }
+
     /// Fixed leading arguments followed by a list.
     pub fn arg_list<const N: usize>(self, leading: [&str; N], rest: &[String]) -> Self {
         self.args(leading).args(rest)

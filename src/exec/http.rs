@@ -1,0 +1,267 @@
+//! A small JSON-over-HTTP transport: timeouts, bounded retries with backoff on connect errors,
+//! 429 and 5xx only (never on another 4xx), and a dry-run mode that records the calls that
+//! would change something instead of sending them.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::ExecError;
+
+/// A call as it would be sent: what `--apply` would do, printed without credentials.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlannedCall {
+    pub service: &'static str,
+    pub method: String,
+    pub path: String,
+    pub body: Option<Value>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Auth {
+    None,
+    Bearer(String),
+    Basic { user: String, password: String },
+}
+
+pub struct HttpOptions {
+    pub timeout: Duration,
+    pub attempts: u32,
+    pub backoff: Duration,
+    pub insecure_tls: bool,
+}
+
+impl HttpOptions {
+    /// `VERDICT_HTTP_TIMEOUT_MS` and `VERDICT_HTTP_ATTEMPTS` tune the defaults (30 s, 3 tries).
+    pub fn from_env() -> Self {
+        let number = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+        HttpOptions {
+            timeout: Duration::from_millis(number("VERDICT_HTTP_TIMEOUT_MS").unwrap_or(30_000)),
+            attempts: number("VERDICT_HTTP_ATTEMPTS").map_or(3, |n| n.clamp(1, 10) as u32),
+            backoff: Duration::from_millis(200),
+            insecure_tls: false,
+        }
+    }
+}
+
+pub struct Http {
+    service: &'static str,
+    base: String,
+    auth: Auth,
+    client: reqwest::Client,
+    runtime: tokio::runtime::Runtime,
+    options: HttpOptions,
+    /// `Some` in dry-run mode: writes are recorded here, not sent.
+    planned: Option<Mutex<Vec<PlannedCall>>>,
+}
+
+pub struct Response {
+    pub status: u16,
+    pub body: String,
+}
+
+impl Http {
+    pub fn new(
+        service: &'static str,
+        base: &str,
+        auth: Auth,
+        options: HttpOptions,
+        apply: bool,
+    ) -> Result<Self, ExecError> {
+        let config = |message: String| ExecError::Config {
+            service,
+            message,
+            help: None,
+        };
+        let client = reqwest::Client::builder()
+            .timeout(options.timeout)
+            .connect_timeout(options.timeout.min(Duration::from_secs(10)))
+            .danger_accept_invalid_certs(options.insecure_tls)
+            .build()
+            .map_err(|e| config(format!("cannot build an HTTP client: {e}")))?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| config(format!("cannot start the I/O runtime: {e}")))?;
+        Ok(Http {
+            service,
+            base: base.trim_end_matches('/').to_string(),
+            auth,
+            client,
+            runtime,
+            options,
+            planned: (!apply).then(|| Mutex::new(Vec::new())),
+        })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn is_dry_run(&self) -> bool {
+        self.planned.is_some()
+    }
+
+    /// The writes recorded in dry-run mode, in order.
+    pub fn planned(&self) -> Vec<PlannedCall> {
+        self.planned
+            .as_ref()
+            .map(|p| p.lock().map(|calls| calls.clone()).unwrap_or_default())
+            .unwrap_or_default()
+    }
+
+    /// A read: always sent, also in dry-run mode.
+    pub fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Response, ExecError> {
+        self.send(reqwest::Method::GET, path, query, None)
+    }
+
+    /// A write: sent with `--apply`, recorded otherwise (answering `None`).
+    pub fn write(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Body,
+    ) -> Result<Option<Response>, ExecError> {
+        if let Some(planned) = &self.planned {
+            let call = PlannedCall {
+                service: self.service,
+                method: method.to_string(),
+                path: path.to_string(),
+                body: match &body {
+                    Body::Json(v) => Some(v.clone()),
+                    Body::Bytes { description, .. } => Some(Value::String(description.clone())),
+                },
+            };
+            if let Ok(mut calls) = planned.lock() {
+                calls.push(call);
+            }
+            return Ok(None);
+        }
+        self.send(method, path, &[], Some(body)).map(Some)
+    }
+
+    fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<Body>,
+    ) -> Result<Response, ExecError> {
+        let url = format!("{}{path}", self.base);
+        let mut attempt = 1;
+        loop {
+            let mut request = self.client.request(method.clone(), &url).query(query);
+            request = match &self.auth {
+                Auth::None => request,
+                Auth::Bearer(token) => request.bearer_auth(token),
+                Auth::Basic { user, password } => request.basic_auth(user, Some(password)),
+            };
+            request = match &body {
+                Some(Body::Json(v)) => request.json(v),
+                Some(Body::Bytes { bytes, .. }) => request.body(bytes.clone()),
+                None => request,
+            };
+            let outcome = self.runtime.block_on(async {
+                let response = request.send().await?;
+                let status = response.status().as_u16();
+                let text = response.text().await?;
+                Ok::<_, reqwest::Error>((status, text))
+            });
+            let retryable = match &outcome {
+                Ok((status, _)) => *status == 429 || *status >= 500,
+                Err(e) => e.is_connect() || e.is_timeout(),
+            };
+            if retryable && attempt < self.options.attempts {
+                std::thread::sleep(self.options.backoff * 2u32.pow(attempt - 1));
+                attempt += 1;
+                continue;
+            }
+            return match outcome {
+                Ok((status, body)) if (200..300).contains(&status) => Ok(Response { status, body }),
+                Ok((status, body)) => Err(self.http_error(&method, path, status, &body)),
+                Err(e) => Err(ExecError::Unreachable {
+                    service: self.service,
+                    endpoint: url,
+                    reason: describe_reqwest(&e, attempt),
+                }),
+            };
+        }
+    }
+
+    fn http_error(
+        &self,
+        method: &reqwest::Method,
+        path: &str,
+        status: u16,
+        body: &str,
+    ) -> ExecError {
+        let json: Option<Value> = serde_json::from_str(body).ok();
+        let field = |name: &str| {
+            json.as_ref()
+                .and_then(|j| j.get(name))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        let message = field("message").unwrap_or_else(|| {
+            let text: String = body.chars().take(200).collect();
+            if text.trim().is_empty() {
+                "(empty answer)".to_string()
+            } else {
+                text.trim().to_string()
+            }
+        });
+        let help = match status {
+            401 => Some("check MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD".to_string()),
+            403 => Some("the credentials are valid but lack the permission for this call".to_string()),
+            _ => None,
+        };
+        ExecError::Http {
+            service: self.service,
+            method: method.to_string(),
+            endpoint: format!("{}{path}", self.base),
+            status,
+            code: field("error_code")
+                .map(|c| format!(" {c}"))
+                .unwrap_or_default(),
+            message,
+            help,
+        }
+    }
+}
+
+pub enum Body {
+    Json(Value),
+    /// Raw bytes (artifact uploads), shown as `description` in a dry-run plan.
+    Bytes {
+        bytes: Vec<u8>,
+        description: String,
+    },
+}
+
+fn describe_reqwest(e: &reqwest::Error, attempts: u32) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection failed"
+    } else {
+        "request failed"
+    };
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    let mut root = String::new();
+    while let Some(s) = source {
+        root = s.to_string();
+        source = s.source();
+    }
+    let tries = if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
+    };
+    if root.is_empty() {
+        format!("{kind}{tries}")
+    } else {
+        format!("{kind}: {root}{tries}")
+    }
+}

@@ -1,0 +1,13 @@
+//! The executor: applies decisions to the systems they describe, through thin clients.
+//!
+//! Only this module talks to services. Every command that changes something runs in one of two
+//! modes: without `--apply` the writes are recorded and printed (reads still happen), with it
+//! they are sent in order, each read back.
+
+pub mod aliases;
+mod error;
+pub mod http;
+pub mod mlflow;
+pub mod trail;
+
+pub use error::ExecError;
