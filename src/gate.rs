@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use crate::data::{self, DataError, Needed, Slice, SliceRequest};
-use crate::eval::{self, GateInputs, Values, Verdict};
+use crate::eval::{self, GateInputs, Values};
 use crate::plan::{CheckPlan, GatePlan, PolicyPlan};
-use crate::report::{PolicyInfo, Report, ReportError, SliceInfo, Timings, TsRange};
+use crate::report::{Report, ReportError, SliceInfo};
 
 pub struct GateOptions<'a> {
     /// `--gate NAME`; every gate when `None`.
@@ -31,22 +31,7 @@ pub fn run(
     options: &GateOptions<'_>,
 ) -> GateRun {
     let started = Instant::now();
-    let mut report = Report {
-        schema: crate::report::SCHEMA,
-        verdict_version: env!("CARGO_PKG_VERSION"),
-        command: "gate",
-        verdict: Verdict::Error,
-        policy: PolicyInfo {
-            path: policy_path.to_string(),
-            sha256: crate::data::sha256_hex(policy_text.as_bytes()),
-            model: plan.model.clone(),
-        },
-        data: Vec::new(),
-        join: None,
-        checks: Vec::new(),
-        errors: Vec::new(),
-        timings_ms: Timings::default(),
-    };
+    let mut report = Report::new("gate", policy_path, policy_text, plan);
     let gates: Vec<&GatePlan> = plan
         .gates
         .iter()
@@ -164,11 +149,12 @@ fn load_slices(
             name,
             path: &path,
             needed,
-            recent: if *recent {
-                plan.data.recent.as_ref()
-            } else {
-                None
-            },
+            time: plan
+                .data
+                .recent
+                .as_ref()
+                .filter(|_| *recent)
+                .map(data::TimeFilter::Recent),
             now_ms: options.now_ms,
         };
         slices.push(data::load(&request)?);
@@ -181,7 +167,10 @@ fn load_slices(
     for slice in &slices[..2] {
         check_requirements(plan, slice)?;
     }
-    report.data = slices.iter().map(|s| slice_info(plan, s)).collect();
+    report.data = slices
+        .iter()
+        .map(|s| SliceInfo::of(s, positives(plan, s)))
+        .collect();
     Ok(slices)
 }
 
@@ -221,20 +210,4 @@ fn check_requirements(plan: &PolicyPlan, slice: &Slice) -> Result<(), DataError>
         });
     }
     Ok(())
-}
-
-fn slice_info(plan: &PolicyPlan, slice: &Slice) -> SliceInfo {
-    SliceInfo {
-        slice: slice.name.clone(),
-        path: slice.path.clone(),
-        files: slice.files.clone(),
-        sha256: slice.sha256.clone(),
-        rows_read: slice.rows_read,
-        rows: slice.frame.height(),
-        ts_range: slice.ts_range.map(|(from, to)| TsRange {
-            from: data::format_ms(from),
-            to: data::format_ms(to),
-        }),
-        positives: positives(plan, slice),
-    }
 }

@@ -9,6 +9,8 @@ pub mod cli;
 pub mod data;
 pub mod diagnostic;
 #[cfg(feature = "data")]
+pub mod drift;
+#[cfg(feature = "data")]
 pub mod eval;
 #[cfg(all(feature = "data", feature = "services"))]
 pub mod exec;

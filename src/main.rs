@@ -61,6 +61,30 @@ enum Command {
         #[arg(long)]
         apply: bool,
     },
+    /// Test the current window against the reference with the policy's drift block.
+    #[command(after_help = EXIT_CODES)]
+    Drift {
+        policy: PathBuf,
+        /// Parquet file, glob or folder for the reference slice (overrides the policy).
+        #[arg(long)]
+        reference: Option<String>,
+        /// ... for the current slice (default: the policy's `current`, else `champion`).
+        #[arg(long)]
+        current: Option<String>,
+        /// The current time (RFC 3339), which ends the window; default: the system clock.
+        #[arg(long)]
+        now: Option<String>,
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+        /// Also write report.json and report.md into this directory.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Print nothing on stdout; the exit code (and --report) carry the result.
+        #[arg(long)]
+        quiet: bool,
+        #[arg(long, value_enum, default_value = "human")]
+        error_format: ErrorFormat,
+    },
     /// List the metrics the policy language knows, with their definitions.
     Metrics,
 }
@@ -137,6 +161,30 @@ fn main() -> ExitCode {
                 apply,
             },
             color,
+        ),
+        Command::Drift {
+            policy,
+            reference,
+            current,
+            now,
+            format,
+            report,
+            quiet,
+            error_format,
+        } => cli::drift::run_command(
+            &cli::drift::DriftArgs {
+                policy,
+                reference,
+                current,
+                now,
+            },
+            &cli::Output {
+                format,
+                report_dir: report,
+                quiet,
+                error_format,
+                color,
+            },
         ),
         Command::Metrics => cli::metrics::run(),
     };

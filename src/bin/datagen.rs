@@ -95,6 +95,7 @@ fn generate(options: &Options) -> PolarsResult<()> {
             features: options.features,
             seed: options.seed + seed_offset,
             quality,
+            shift: 0.0,
         };
         write(
             &dir.join("champion.parquet"),
@@ -121,6 +122,11 @@ fn generate(options: &Options) -> PolarsResult<()> {
                 &dir.join("canary.parquet"),
                 risk(4, Quality::CHALLENGER, 4_000).frame()?,
             )?;
+            let drifted = Risk {
+                shift: 0.6,
+                ..risk(1, Quality::CHAMPION, rows)
+            };
+            write(&dir.join("current-drifted.parquet"), drifted.frame()?)?;
         }
     }
     if wants("demand") && options.rows == 0 {
@@ -181,6 +187,8 @@ struct Risk {
     features: usize,
     seed: u64,
     quality: Quality,
+    /// Added to `f00` and, as a factor, to `amount`: inputs that drifted after training.
+    shift: f64,
 }
 
 impl Risk {
@@ -198,8 +206,8 @@ impl Risk {
         let (mut latency, mut memory, mut status, mut segment, mut amount) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for i in 0..n {
-            for f in features.iter_mut() {
-                f.push(traffic.normal());
+            for (k, f) in features.iter_mut().enumerate() {
+                f.push(traffic.normal() + if k == 0 { self.shift } else { 0.0 });
             }
             let truth = 0.9 * features[0][i] + 0.6 * features[1][i] - 0.5 * features[2][i];
             let label = traffic.uniform() < sigmoid(1.6 * truth - 3.0);
@@ -207,7 +215,7 @@ impl Risk {
             ts.push(NEWEST_MS - (traffic.uniform() * (WEEK_MS - 3_600_000.0)) as i64);
             labels.push(i8::from(label));
             segment.push(segments[(traffic.next_u64() % 4) as usize]);
-            amount.push((traffic.normal() * 0.8 + 4.0).exp());
+            amount.push((traffic.normal() * 0.8 + 4.0).exp() * (1.0 + self.shift));
             let seen = self.quality.signal * truth + self.quality.noise * scorer.normal();
             let score = sigmoid(1.6 * seen - 3.0);
             scores.push((score * 10_000.0).round() / 10_000.0);

@@ -3,11 +3,9 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use super::{ErrorFormat, Outcome, print, report_load_error, report_policy_errors};
-use crate::eval::Verdict;
+use super::{ErrorFormat, Outcome, Output, emit, load_policy, parse_now};
 use crate::gate::{GateOptions, run};
 use crate::report::Format;
-use crate::source::{PolicyError, PolicyFile, compile};
 
 pub struct GateArgs {
     pub policy: PathBuf,
@@ -23,19 +21,9 @@ pub struct GateArgs {
 }
 
 pub fn run_command(args: &GateArgs, color: bool) -> Outcome {
-    let file = match PolicyFile::read(&args.policy) {
-        Ok(file) => file,
-        Err(e) => {
-            report_load_error(&args.policy, &e, args.error_format, color);
-            return Outcome::Error;
-        }
-    };
-    let plan = match compile(&file.text) {
-        Ok((_, plan)) => plan,
-        Err(errors) => {
-            report_policy_errors(&file, &errors, args.error_format, color);
-            return Outcome::Error;
-        }
+    let (file, plan) = match load_policy(&args.policy, args.error_format, color) {
+        Ok(loaded) => loaded,
+        Err(outcome) => return outcome,
     };
     let now_ms = match parse_now(args.now.as_deref()) {
         Ok(ms) => ms,
@@ -58,44 +46,22 @@ pub fn run_command(args: &GateArgs, color: bool) -> Outcome {
         now_ms,
     };
     let result = run(&file.display_name(), &file.text, &plan, &options);
-    if let Some(error) = &result.data_error
-        && error.span().is_some()
-    {
-        report_policy_errors(
-            &file,
-            &[PolicyError::Data(error.clone())],
-            args.error_format,
+    emit(
+        &file,
+        &result.report,
+        result.data_error.as_ref(),
+        &args.output(color),
+    )
+}
+
+impl GateArgs {
+    pub fn output(&self, color: bool) -> Output {
+        Output {
+            format: self.format,
+            report_dir: self.report_dir.clone(),
+            quiet: self.quiet,
+            error_format: self.error_format,
             color,
-        );
-    }
-    if let Some(dir) = &args.report_dir
-        && let Err(e) = result.report.write_files(dir)
-    {
-        eprintln!("error: cannot write the report to `{}`: {e}", dir.display());
-        return Outcome::Error;
-    }
-    if !args.quiet {
-        print(&result.report.render(args.format));
-    }
-    outcome_of(result.report.verdict)
-}
-
-pub fn outcome_of(verdict: Verdict) -> Outcome {
-    match verdict {
-        Verdict::Pass => Outcome::Pass,
-        Verdict::Fail => Outcome::Blocked,
-        Verdict::Error => Outcome::Error,
-    }
-}
-
-/// `--now 2026-11-26T12:00:00Z` pins the clock; without it, the system time.
-pub fn parse_now(now: Option<&str>) -> Result<i64, String> {
-    match now {
-        None => Ok(chrono::Utc::now().timestamp_millis()),
-        Some(text) => chrono::DateTime::parse_from_rfc3339(text)
-            .map(|t| t.timestamp_millis())
-            .map_err(|e| {
-                format!("--now `{text}` is not an RFC 3339 time such as 2026-11-26T12:00:00Z ({e})")
-            }),
+        }
     }
 }

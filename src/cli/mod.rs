@@ -2,6 +2,8 @@
 //! diagnostics on stderr, and returns an `Outcome` that `main` turns into the exit code.
 
 pub mod check;
+#[cfg(feature = "data")]
+pub mod drift;
 pub mod fmt;
 #[cfg(feature = "data")]
 pub mod gate;
@@ -97,5 +99,88 @@ pub fn plural(n: usize, word: &str) -> String {
         format!("1 {word}")
     } else {
         format!("{n} {word}s")
+    }
+}
+
+/// Reads and compiles a policy, printing its diagnostics; `Err` is the outcome to exit with.
+pub fn load_policy(
+    path: &Path,
+    format: ErrorFormat,
+    color: bool,
+) -> Result<(PolicyFile, crate::plan::PolicyPlan), Outcome> {
+    let file = PolicyFile::read(path).map_err(|e| {
+        report_load_error(path, &e, format, color);
+        Outcome::Error
+    })?;
+    match crate::source::compile(&file.text) {
+        Ok((_, plan)) => Ok((file, plan)),
+        Err(errors) => {
+            report_policy_errors(&file, &errors, format, color);
+            Err(Outcome::Error)
+        }
+    }
+}
+
+/// Where and how a decision's report goes.
+pub struct Output {
+    pub format: crate::report::Format,
+    pub report_dir: Option<std::path::PathBuf>,
+    pub quiet: bool,
+    pub error_format: ErrorFormat,
+    pub color: bool,
+}
+
+/// Prints a decision: a data error that concerns the policy as a diagnostic on stderr, the
+/// report on stdout (and into `--report DIR`); answers the exit outcome.
+#[cfg(feature = "data")]
+pub fn emit(
+    file: &PolicyFile,
+    report: &crate::report::Report,
+    data_error: Option<&crate::data::DataError>,
+    output: &Output,
+) -> Outcome {
+    if let Some(error) = data_error
+        && error.span().is_some()
+    {
+        report_policy_errors(
+            file,
+            &[PolicyError::Data(error.clone())],
+            output.error_format,
+            output.color,
+        );
+    }
+    if let Some(dir) = &output.report_dir
+        && let Err(e) = report.write_files(dir)
+    {
+        eprint(&format!(
+            "error: cannot write the report to `{}`: {e}\n",
+            dir.display()
+        ));
+        return Outcome::Error;
+    }
+    if !output.quiet {
+        print(&report.render(output.format));
+    }
+    outcome_of(report.verdict)
+}
+
+#[cfg(feature = "data")]
+pub fn outcome_of(verdict: crate::eval::Verdict) -> Outcome {
+    match verdict {
+        crate::eval::Verdict::Pass => Outcome::Pass,
+        crate::eval::Verdict::Fail => Outcome::Blocked,
+        crate::eval::Verdict::Error => Outcome::Error,
+    }
+}
+
+/// `--now 2026-11-26T12:00:00Z` pins the clock; without it, the system time.
+pub fn parse_now(now: Option<&str>) -> Result<i64, String> {
+    match now {
+        None => Ok(chrono::Utc::now().timestamp_millis()),
+        Some(text) => chrono::DateTime::parse_from_rfc3339(text)
+            .map(|t| t.timestamp_millis())
+            .map_err(|e| {
+                format!("--now `{text}` is not an RFC 3339 time such as 2026-11-26T12:00:00Z ({e})")
+            }),
     }
 }

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::gate::{GateArgs, outcome_of, parse_now};
-use super::{Outcome, print, report_load_error, report_policy_errors};
+use super::gate::GateArgs;
+use super::{Outcome, load_policy, outcome_of, parse_now, print};
 use crate::eval::Verdict;
 use crate::exec::http::PlannedCall;
 use crate::exec::mlflow::Mlflow;
@@ -15,7 +15,7 @@ use crate::exec::{ExecError, aliases, trail};
 use crate::gate::{GateOptions, run};
 use crate::plan::{PolicyPlan, SettingValue};
 use crate::report::Format;
-use crate::source::{PolicyFile, compile};
+use crate::source::PolicyFile;
 
 pub struct PromoteArgs {
     pub gate: GateArgs,
@@ -25,19 +25,9 @@ pub struct PromoteArgs {
 
 pub fn run_command(args: &PromoteArgs, color: bool) -> Outcome {
     let g = &args.gate;
-    let file = match PolicyFile::read(&g.policy) {
-        Ok(file) => file,
-        Err(e) => {
-            report_load_error(&g.policy, &e, g.error_format, color);
-            return Outcome::Error;
-        }
-    };
-    let plan = match compile(&file.text) {
-        Ok((_, plan)) => plan,
-        Err(errors) => {
-            report_policy_errors(&file, &errors, g.error_format, color);
-            return Outcome::Error;
-        }
+    let (file, plan) = match load_policy(&g.policy, g.error_format, color) {
+        Ok(loaded) => loaded,
+        Err(outcome) => return outcome,
     };
     match promote(args, &file, &plan) {
         Ok(outcome) => outcome,

@@ -8,7 +8,7 @@ pub enum DataError {
     #[error("slice `{slice}`: no parquet file matches `{path}`")]
     #[diagnostic(
         code(data::no_files),
-        help("check the path in the data block, or pass --{slice} PATH")
+        help("check the path in the data block, or the one given on the command line")
     )]
     NoFiles { slice: String, path: String },
     #[error("slice `{slice}`: cannot read `{path}`: {reason}")]

@@ -36,29 +36,72 @@ pub struct SliceRequest<'a> {
     pub name: &'a str,
     pub path: &'a str,
     pub needed: &'a Needed,
-    pub recent: Option<&'a Recency>,
+    pub time: Option<TimeFilter<'a>>,
     pub now_ms: i64,
 }
 
-pub fn load(req: &SliceRequest<'_>) -> Result<Slice, DataError> {
-    let resolved = files::resolve(req.name, req.path)?;
+/// Which rows of a slice count, by their timestamp.
+#[derive(Debug, Clone, Copy)]
+pub enum TimeFilter<'a> {
+    /// `recent D on ts`: the newest row is younger than D; rows older than newest − D go.
+    Recent(&'a Recency),
+    /// `window D on ts`: the rows of the last D before now.
+    Window(&'a Recency),
+}
+
+struct Scan {
+    resolved: files::Resolved,
+    lazy: LazyFrame,
+    schema: SchemaRef,
+}
+
+fn scan(name: &str, path: &str) -> Result<Scan, DataError> {
+    let resolved = files::resolve(name, path)?;
     let args = ScanArgsParquet {
         glob: false,
         ..ScanArgsParquet::default()
     };
-    let read_error = |e: PolarsError| DataError::Read {
-        slice: req.name.to_string(),
-        path: req.path.to_string(),
+    let mut lazy = LazyFrame::scan_parquet_sources(resolved.sources(), args)
+        .map_err(|e| read_error(name, path, &e))?;
+    let schema = lazy
+        .collect_schema()
+        .map_err(|e| read_error(name, path, &e))?;
+    Ok(Scan {
+        resolved,
+        lazy,
+        schema,
+    })
+}
+
+fn read_error(slice: &str, path: &str, e: &PolarsError) -> DataError {
+    DataError::Read {
+        slice: slice.to_string(),
+        path: path.to_string(),
         reason: first_line(&e.to_string()),
-    };
-    let mut lazy = LazyFrame::scan_parquet_sources(resolved.sources(), args).map_err(read_error)?;
-    let schema = lazy.collect_schema().map_err(read_error)?;
+    }
+}
+
+/// A slice's schema, read from the parquet metadata only.
+pub fn schema(name: &str, path: &str) -> Result<SchemaRef, DataError> {
+    Ok(scan(name, path)?.schema)
+}
+
+pub fn load(req: &SliceRequest<'_>) -> Result<Slice, DataError> {
+    let Scan {
+        resolved,
+        lazy,
+        schema,
+    } = scan(req.name, req.path)?;
     req.needed.check_schema(req.name, req.path, &schema)?;
     let names: Vec<Expr> = req.needed.names().map(col).collect();
-    let frame = lazy.select(names).collect().map_err(read_error)?;
+    let frame = lazy
+        .select(names)
+        .collect()
+        .map_err(|e| read_error(req.name, req.path, &e))?;
     let rows_read = frame.height();
-    let (frame, ts_range) = match req.recent {
-        Some(recent) => apply_recency(req.name, frame, recent, req.now_ms)?,
+    let (frame, ts_range) = match req.time {
+        Some(TimeFilter::Recent(recent)) => apply_recency(req.name, frame, recent, req.now_ms)?,
+        Some(TimeFilter::Window(window)) => apply_window(req.name, frame, window, req.now_ms)?,
         None => (frame, None),
     };
     Ok(Slice {
@@ -96,12 +139,8 @@ fn apply_recency(
     recent: &Recency,
     now_ms: i64,
 ) -> Result<(DataFrame, Option<(i64, i64)>), DataError> {
-    let read_error = |e: PolarsError| DataError::Read {
-        slice: slice.to_string(),
-        path: recent.column.clone(),
-        reason: first_line(&e.to_string()),
-    };
-    let ts = timestamps_ms(&frame, &recent.column).map_err(read_error)?;
+    let ts =
+        timestamps_ms(&frame, &recent.column).map_err(|e| read_error(slice, &recent.column, &e))?;
     let Some(newest) = ts.iter().flatten().copied().max() else {
         return Err(DataError::Empty {
             slice: slice.to_string(),
@@ -117,16 +156,58 @@ fn apply_recency(
         });
     }
     let cutoff = newest - recent.max_age_ms;
-    let keep: BooleanChunked = ts.iter().map(|t| t.is_some_and(|t| t >= cutoff)).collect();
-    let frame = frame.filter(&keep).map_err(read_error)?;
-    let oldest = ts
-        .iter()
-        .flatten()
-        .copied()
-        .filter(|t| *t >= cutoff)
-        .min()
-        .unwrap_or(newest);
-    Ok((frame, Some((oldest, newest))))
+    keep_times(slice, frame, &ts, |t| t >= cutoff)
+}
+
+/// `window D on ts`: rows with now − D < ts ≤ now. An empty window is an error, never "no drift".
+fn apply_window(
+    slice: &str,
+    frame: DataFrame,
+    window: &Recency,
+    now_ms: i64,
+) -> Result<(DataFrame, Option<(i64, i64)>), DataError> {
+    let ts =
+        timestamps_ms(&frame, &window.column).map_err(|e| read_error(slice, &window.column, &e))?;
+    let start = now_ms - window.max_age_ms;
+    let (frame, range) = keep_times(slice, frame, &ts, |t| t > start && t <= now_ms)?;
+    if frame.height() == 0 {
+        let newest = ts
+            .iter()
+            .flatten()
+            .copied()
+            .max()
+            .map_or_else(|| "none".to_string(), format_ms);
+        return Err(DataError::Empty {
+            slice: slice.to_string(),
+            why: format!(
+                "no row falls in the window {} .. {} on `{}` (its newest is {newest})",
+                format_ms(start),
+                format_ms(now_ms),
+                window.column
+            ),
+        });
+    }
+    Ok((frame, range))
+}
+
+/// Keeps the rows whose timestamp satisfies `keep`; answers their time range.
+fn keep_times(
+    slice: &str,
+    frame: DataFrame,
+    ts: &[Option<i64>],
+    keep: impl Fn(i64) -> bool,
+) -> Result<(DataFrame, Option<(i64, i64)>), DataError> {
+    let mask: BooleanChunked = ts.iter().map(|t| t.is_some_and(&keep)).collect();
+    let frame = frame
+        .filter(&mask)
+        .map_err(|e| read_error(slice, "(time filter)", &e))?;
+    let range = ts.iter().flatten().copied().filter(|t| keep(*t)).fold(
+        None,
+        |range: Option<(i64, i64)>, t| {
+            Some(range.map_or((t, t), |(lo, hi)| (lo.min(t), hi.max(t))))
+        },
+    );
+    Ok((frame, range))
 }
 
 pub fn format_ms(ms: i64) -> String {

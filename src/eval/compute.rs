@@ -203,31 +203,53 @@ pub fn one_sample(call: &MetricCall, values: &Values<'_>, drop_nulls: bool) -> R
 
 /// `reference` is the baseline distribution (champion, stable or a named slice), `current` the
 /// slice under test.
+/// A two-sample comparison: the value the check compares, and for KS both parts.
+pub struct TwoSample {
+    pub value: f64,
+    pub p_value: Option<f64>,
+    /// Finite values used on each side (NaN and ±inf are dropped, as Evidently does).
+    pub rows: [usize; 2],
+}
+
 pub fn two_sample(
     call: &MetricCall,
     reference: &Values<'_>,
     current: &Values<'_>,
-) -> Result<f64, String> {
+) -> Result<TwoSample, String> {
     let column = &call.columns[0];
     let (r, c) = (reference.f64s(column)?, current.f64s(column)?);
     let bins = match call.bins {
         Bins::Evidently => metrics::binning::Bins::Evidently,
         Bins::Quantile(n) => metrics::binning::Bins::Quantile(n as usize),
     };
+    let finite = |v: &[f64]| v.iter().filter(|x| x.is_finite()).count();
+    let rows = [finite(&r), finite(&c)];
+    let plain = |value: metrics::MetricResult<f64>| {
+        value.map(|value| TwoSample {
+            value,
+            p_value: None,
+            rows,
+        })
+    };
     let result = match call.id {
-        MetricId::Psi => metrics::psi::psi(&r, &c, bins),
-        MetricId::Ks => metrics::ks::ks_2samp(&r, &c).map(|ks| match call.field.as_deref() {
-            Some("p") => ks.pvalue,
-            _ => ks.statistic,
+        MetricId::Psi => plain(metrics::psi::psi(&r, &c, bins)),
+        MetricId::Ks => metrics::ks::ks_2samp(&r, &c).map(|ks| TwoSample {
+            value: if call.field.as_deref() == Some("p") {
+                ks.pvalue
+            } else {
+                ks.statistic
+            },
+            p_value: Some(ks.pvalue),
+            rows,
         }),
-        MetricId::Kl => metrics::divergence::kl(&r, &c, bins),
-        MetricId::Js => metrics::divergence::js(&r, &c, bins),
-        MetricId::Wasserstein => metrics::divergence::wasserstein(&r, &c),
+        MetricId::Kl => plain(metrics::divergence::kl(&r, &c, bins)),
+        MetricId::Js => plain(metrics::divergence::js(&r, &c, bins)),
+        MetricId::Wasserstein => plain(metrics::divergence::wasserstein(&r, &c)),
         _ => return Err(format!("`{}` is not a two-sample metric", call.name)),
     };
     result.map_err(|e| {
         format!(
-            "{} vs {}: {e}",
+            "{} vs {}, column `{column}`: {e}",
             reference.slice_name(),
             current.slice_name()
         )

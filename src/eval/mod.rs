@@ -6,11 +6,13 @@
 
 pub mod compare;
 mod compute;
+mod drift;
 mod predicate;
 
 use serde::Serialize;
 
 pub use compute::Values;
+pub use drift::evaluate_drift;
 
 use crate::metrics::registry::{self, Sample};
 use crate::plan::{CheckPlan, GatePlan, Severity};
@@ -54,6 +56,18 @@ pub struct CheckOutcome {
     pub status: Status,
     pub severity: &'static str,
     pub reason: Option<String>,
+    /// The column a drift check tested.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    /// The p-value of a test that has one (ks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_value: Option<f64>,
+    /// Rows used on each side of a two-sample comparison (baseline, tested).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<[usize; 2]>,
+    /// Drift checks: whether the column drifted (its check did not hold).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drifted: Option<bool>,
 }
 
 /// The verdict of a list of outcomes: any blocking error → error, else any blocking fail → fail.
@@ -105,6 +119,10 @@ pub fn evaluate_check(id: &str, check: &CheckPlan, inputs: &GateInputs<'_>) -> C
             Severity::Warn => "warn",
         },
         reason: None,
+        column: None,
+        p_value: None,
+        rows: None,
+        drifted: None,
     };
     match measure(check, inputs, &mut outcome) {
         Ok(()) => {}
@@ -145,7 +163,10 @@ fn measure(
                 .ok_or_else(|| format!("slice `{name}` was not loaded"))?,
             None => inputs.baseline,
         };
-        compute::two_sample(&check.metric, reference, inputs.tested)?
+        let compared = compute::two_sample(&check.metric, reference, inputs.tested)?;
+        outcome.p_value = compared.p_value;
+        outcome.rows = Some(compared.rows);
+        compared.value
     } else {
         compute::one_sample(&check.metric, inputs.tested, inputs.drop_nulls)
             .map_err(|e| format!("{}: {e}", inputs.tested.slice_name()))?
@@ -171,8 +192,14 @@ fn measure(
     outcome.status = if passed { Status::Pass } else { Status::Fail };
     if !passed {
         outcome.reason = Some(format!(
-            "{} = {} is not {} {}",
+            "{}{} = {} is not {} {}",
             check.metric.name,
+            check
+                .metric
+                .field
+                .as_ref()
+                .map(|f| format!(".{f}"))
+                .unwrap_or_default(),
             short(value),
             check.op.symbol(),
             short(threshold)

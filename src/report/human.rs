@@ -2,16 +2,11 @@
 //! bound and the reason of every failure.
 
 use super::{Report, value};
-use crate::eval::{Status, Verdict};
+use crate::eval::Status;
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
-    let headline = match report.verdict {
-        Verdict::Pass => "PASS: the challenger may replace the champion",
-        Verdict::Fail => "BLOCKED: the challenger may not replace the champion",
-        Verdict::Error => "ERROR: no decision could be made (fail closed)",
-    };
-    out.push_str(&format!("{headline}\n"));
+    out.push_str(&format!("{}\n", report.headline()));
     for error in &report.errors {
         out.push_str(&format!("  error: {}\n", error.message));
         if let Some(help) = &error.help {
@@ -20,25 +15,28 @@ pub fn render(report: &Report) -> String {
     }
     if !report.checks.is_empty() {
         out.push('\n');
-        let width = report
-            .checks
+        let labels: Vec<String> = report.checks.iter().map(Report::label).collect();
+        let width = labels
             .iter()
-            .map(|c| c.source.text.chars().count())
+            .map(|l| l.chars().count())
             .max()
             .unwrap_or(0)
             .min(60);
         out.push_str(&format!(
             "    {:<width$}  {:>12}  {:>12}  {:>12}\n",
-            "check", "challenger", "champion", "bound"
+            "check",
+            report.sides().0,
+            report.sides().1,
+            "bound"
         ));
-        for check in &report.checks {
+        for (check, label) in report.checks.iter().zip(&labels) {
             let mark = match check.status {
                 Status::Pass => "✔",
                 Status::Fail => "✘",
                 Status::Error => "!",
                 Status::Warn => "⚠",
             };
-            let text: String = check.source.text.chars().take(60).collect();
+            let text: String = label.chars().take(60).collect();
             out.push_str(&format!(
                 "  {mark} {text:<width$}  {:>12}  {:>12}  {:>12}\n",
                 value(check.challenger),

@@ -5,10 +5,14 @@ use crate::eval::{Status, Verdict};
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
-    let headline = match report.verdict {
-        Verdict::Pass => "✅ **PASS**: the challenger may replace the champion",
-        Verdict::Fail => "❌ **BLOCKED**: the challenger may not replace the champion",
-        Verdict::Error => "⚠️ **ERROR**: no decision could be made (fail closed)",
+    let mark = match report.verdict {
+        Verdict::Pass => "✅",
+        Verdict::Fail => "❌",
+        Verdict::Error => "⚠️",
+    };
+    let headline = match report.headline().split_once(": ") {
+        Some((word, rest)) => format!("{mark} **{word}**: {rest}"),
+        None => format!("{mark} {}", report.headline()),
     };
     let model = report.policy.model.as_deref().unwrap_or("model");
     out.push_str(&format!(
@@ -34,7 +38,7 @@ pub fn render(report: &Report) -> String {
             };
             out.push_str(&format!(
                 "| {mark} | `{}` (line {}) | {} | {} | {} | {} |\n",
-                check.source.text.replace('`', "'").replace('|', "\\|"),
+                Report::label(check).replace('`', "'").replace('|', "\\|"),
                 check.source.line,
                 value(check.challenger),
                 value(check.champion),

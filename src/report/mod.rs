@@ -111,7 +111,90 @@ impl Report {
     }
 }
 
+impl Report {
+    /// The one-line answer, first in every rendering.
+    pub fn headline(&self) -> &'static str {
+        match (self.command, self.verdict) {
+            ("drift", Verdict::Pass) => "NO DRIFT: the current window matches the reference",
+            ("drift", Verdict::Fail) => {
+                "DRIFT DETECTED: the current window differs from the reference"
+            }
+            (_, Verdict::Pass) => "PASS: the challenger may replace the champion",
+            (_, Verdict::Fail) => "BLOCKED: the challenger may not replace the champion",
+            (_, Verdict::Error) => "ERROR: no decision could be made (fail closed)",
+        }
+    }
+
+    /// How a check is named in tables: its source text, or for one column of a drift check,
+    /// the metric on that column.
+    pub fn label(check: &crate::eval::CheckOutcome) -> String {
+        match &check.column {
+            Some(_) => format!(
+                "{} {} {}",
+                check.metric,
+                check.op,
+                check.threshold.map_or_else(String::new, crate::eval::short)
+            ),
+            None => check.source.text.clone(),
+        }
+    }
+
+    /// Names of the tested and baseline value columns in tables.
+    pub fn sides(&self) -> (&'static str, &'static str) {
+        if self.command == "drift" {
+            ("current", "reference")
+        } else {
+            ("challenger", "champion")
+        }
+    }
+}
+
 /// A metric value as the tables show it.
 pub fn value(v: Option<f64>) -> String {
     v.map_or_else(|| "—".to_string(), crate::eval::short)
+}
+
+impl Report {
+    /// An empty report of a command, for the policy: verdict `error` until checks decide.
+    pub fn new(
+        command: &'static str,
+        policy_path: &str,
+        policy_text: &str,
+        plan: &crate::plan::PolicyPlan,
+    ) -> Report {
+        Report {
+            schema: SCHEMA,
+            verdict_version: env!("CARGO_PKG_VERSION"),
+            command,
+            verdict: Verdict::Error,
+            policy: PolicyInfo {
+                path: policy_path.to_string(),
+                sha256: crate::data::sha256_hex(policy_text.as_bytes()),
+                model: plan.model.clone(),
+            },
+            data: Vec::new(),
+            join: None,
+            checks: Vec::new(),
+            errors: Vec::new(),
+            timings_ms: Timings::default(),
+        }
+    }
+}
+
+impl SliceInfo {
+    pub fn of(slice: &crate::data::Slice, positives: Option<u64>) -> SliceInfo {
+        SliceInfo {
+            slice: slice.name.clone(),
+            path: slice.path.clone(),
+            files: slice.files.clone(),
+            sha256: slice.sha256.clone(),
+            rows_read: slice.rows_read,
+            rows: slice.frame.height(),
+            ts_range: slice.ts_range.map(|(from, to)| TsRange {
+                from: crate::data::format_ms(from),
+                to: crate::data::format_ms(to),
+            }),
+            positives,
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! `datasets/` and `tests/`, and checks the metric functions against reference values.
 
 mod corpus;
+mod drift;
 mod drift_reference;
 mod fake_http;
 mod gate;

@@ -1,0 +1,40 @@
+//! `verdict drift POLICY`: has the current window drifted from the reference?
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::{Outcome, Output, emit, load_policy, parse_now};
+use crate::drift::{DriftOptions, run};
+
+pub struct DriftArgs {
+    pub policy: PathBuf,
+    pub reference: Option<String>,
+    pub current: Option<String>,
+    pub now: Option<String>,
+}
+
+pub fn run_command(args: &DriftArgs, output: &Output) -> Outcome {
+    let (file, plan) = match load_policy(&args.policy, output.error_format, output.color) {
+        Ok(loaded) => loaded,
+        Err(outcome) => return outcome,
+    };
+    let now_ms = match parse_now(args.now.as_deref()) {
+        Ok(ms) => ms,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Outcome::Error;
+        }
+    };
+    let overrides: BTreeMap<String, String> =
+        [("reference", &args.reference), ("current", &args.current)]
+            .into_iter()
+            .filter_map(|(name, path)| path.clone().map(|p| (name.to_string(), p)))
+            .collect();
+    let result = run(
+        &file.display_name(),
+        &file.text,
+        &plan,
+        &DriftOptions { overrides, now_ms },
+    );
+    emit(&file, &result.report, result.data_error.as_ref(), output)
+}

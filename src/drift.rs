@@ -1,0 +1,180 @@
+//! Drift as one call: expand the drift block's column lists against the reference's schema,
+//! load the reference and the current window, test every column, and assemble the report.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use polars::prelude::DataType;
+
+use crate::data::{self, ColumnKind, DataError, Needed, Slice, SliceRequest, TimeFilter};
+use crate::eval::{self, GateInputs, Values};
+use crate::metrics::registry::MetricId;
+use crate::plan::{ColumnSelector, DriftPlan, PolicyPlan};
+use crate::report::{Report, ReportError, SliceInfo};
+
+pub struct DriftOptions {
+    /// Slice paths from the command line (`reference`, `current`), overriding the policy's.
+    pub overrides: BTreeMap<String, String>,
+    pub now_ms: i64,
+}
+
+pub struct DriftRun {
+    pub report: Report,
+    pub data_error: Option<DataError>,
+}
+
+/// The slice drift compares with the reference: `current`, or the champion's recent traffic.
+pub fn current_slice(plan: &PolicyPlan) -> &'static str {
+    if plan.data.slice("current").is_some() {
+        "current"
+    } else {
+        "champion"
+    }
+}
+
+pub fn run(
+    policy_path: &str,
+    policy_text: &str,
+    plan: &PolicyPlan,
+    options: &DriftOptions,
+) -> DriftRun {
+    let started = Instant::now();
+    let mut report = Report::new("drift", policy_path, policy_text, plan);
+    let Some(drift) = &plan.drift else {
+        report.errors.push(ReportError {
+            code: Some("drift::none".into()),
+            message: "the policy has no drift block".into(),
+            help: Some("add `drift { window 24h on ts  psi(score) < 0.2 }`".into()),
+        });
+        return DriftRun {
+            report,
+            data_error: None,
+        };
+    };
+    let loaded = load(plan, drift, options);
+    report.timings_ms.load = started.elapsed().as_millis() as u64;
+    let (slices, columns) = match loaded {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            report.errors.push(ReportError::from_diagnostic(&error));
+            return DriftRun {
+                report,
+                data_error: Some(error),
+            };
+        }
+    };
+    report.data = slices.iter().map(|s| SliceInfo::of(s, None)).collect();
+    let eval_started = Instant::now();
+    let (reference, current) = (Values::new(&slices[0]), Values::new(&slices[1]));
+    let inputs = GateInputs {
+        tested: &current,
+        baseline: &reference,
+        others: &[],
+        drop_nulls: false,
+    };
+    report.checks = eval::evaluate_drift(drift, &columns, &inputs);
+    report.verdict = eval::verdict_of(&report.checks);
+    report.timings_ms.eval = eval_started.elapsed().as_millis() as u64;
+    report.timings_ms.total = started.elapsed().as_millis() as u64;
+    DriftRun {
+        report,
+        data_error: None,
+    }
+}
+
+fn path_of(
+    plan: &PolicyPlan,
+    options: &DriftOptions,
+    name: &str,
+    cli_name: &str,
+) -> Result<String, DataError> {
+    options
+        .overrides
+        .get(cli_name)
+        .cloned()
+        .or_else(|| plan.data.slice(name).map(|s| s.path.clone()))
+        .ok_or_else(|| DataError::NoFiles {
+            slice: name.to_string(),
+            path: "(not defined)".into(),
+        })
+}
+
+fn load(
+    plan: &PolicyPlan,
+    drift: &DriftPlan,
+    options: &DriftOptions,
+) -> Result<(Vec<Slice>, Vec<Vec<String>>), DataError> {
+    let reference_path = path_of(plan, options, "reference", "reference")?;
+    let current_name = current_slice(plan);
+    let current_path = path_of(plan, options, current_name, "current")?;
+    let schema = data::schema("reference", &reference_path)?;
+    let window_column = drift.window.as_ref().map(|w| w.column.as_str());
+    let numeric: Vec<&str> = schema
+        .iter()
+        .filter(|(name, dtype)| is_numeric(dtype) && Some(name.as_str()) != window_column)
+        .map(|(name, _)| name.as_str())
+        .collect();
+    let mut needed = Needed::default();
+    let mut columns = Vec::new();
+    for check in &drift.checks {
+        let expanded = expand(&check.metric.selectors, &check.metric.except, &numeric);
+        if expanded.is_empty() && check.metric.id != MetricId::ShareDrifted {
+            return Err(DataError::Empty {
+                slice: "reference".into(),
+                why: format!(
+                    "`{}` (line {}) selects no numeric column",
+                    check.source, check.line
+                ),
+            });
+        }
+        for column in &expanded {
+            needed.add(column, ColumnKind::Numeric, Some(check.span));
+        }
+        columns.push(expanded);
+    }
+    let reference = data::load(&SliceRequest {
+        name: "reference",
+        path: &reference_path,
+        needed: &needed,
+        time: None,
+        now_ms: options.now_ms,
+    })?;
+    let mut current_needed = needed.clone();
+    if let Some(window) = &drift.window {
+        current_needed.add(&window.column, ColumnKind::Timestamp, None);
+    }
+    let current = data::load(&SliceRequest {
+        name: current_name,
+        path: &current_path,
+        needed: &current_needed,
+        time: drift.window.as_ref().map(TimeFilter::Window),
+        now_ms: options.now_ms,
+    })?;
+    data::same_schema(&reference, &current)?;
+    Ok((vec![reference, current], columns))
+}
+
+fn is_numeric(dtype: &DataType) -> bool {
+    dtype.is_primitive_numeric() || dtype.is_bool()
+}
+
+/// Names as written, patterns as every numeric column with that prefix, minus `except`.
+fn expand(selectors: &[ColumnSelector], except: &[String], numeric: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for selector in selectors {
+        let matches: Vec<String> = match selector {
+            ColumnSelector::Name(name) => vec![name.clone()],
+            ColumnSelector::Prefix(prefix) => numeric
+                .iter()
+                .filter(|c| c.starts_with(prefix.as_str()))
+                .map(|c| c.to_string())
+                .collect(),
+        };
+        for column in matches {
+            if !except.contains(&column) && !out.contains(&column) {
+                out.push(column);
+            }
+        }
+    }
+    out
+}

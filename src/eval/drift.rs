@@ -1,0 +1,111 @@
+//! A drift block's checks, one outcome per tested column, then the dataset-level
+//! `share_drifted` over those outcomes.
+
+use super::{CheckOutcome, GateInputs, Status, compare, evaluate_check};
+use crate::metrics::registry::MetricId;
+use crate::plan::{CheckPlan, DriftPlan};
+
+/// `columns[i]` are the columns check `i` applies to (its list and patterns, expanded against
+/// the reference's schema); `inputs.tested` is the current window, `inputs.baseline` the
+/// reference.
+pub fn evaluate_drift(
+    plan: &DriftPlan,
+    columns: &[Vec<String>],
+    inputs: &GateInputs<'_>,
+) -> Vec<CheckOutcome> {
+    let mut outcomes = Vec::new();
+    for (i, check) in plan.checks.iter().enumerate() {
+        if check.metric.id == MetricId::ShareDrifted {
+            continue;
+        }
+        for column in columns.get(i).into_iter().flatten() {
+            let mut one = check.clone();
+            one.metric.columns = vec![column.clone()];
+            let mut outcome = evaluate_check(&format!("drift.{}.{column}", i + 1), &one, inputs);
+            let field = check
+                .metric
+                .field
+                .as_ref()
+                .map(|f| format!(".{f}"))
+                .unwrap_or_default();
+            outcome.metric = format!("{}({column}){field}", check.metric.name);
+            outcome.column = Some(column.clone());
+            outcome.drifted = drifted(&outcome, check);
+            outcomes.push(outcome);
+        }
+    }
+    let tested = outcomes.clone();
+    for (i, check) in plan.checks.iter().enumerate() {
+        if check.metric.id == MetricId::ShareDrifted {
+            outcomes.push(share_drifted(&format!("drift.{}", i + 1), check, &tested));
+        }
+    }
+    outcomes
+}
+
+/// A column drifted when its comparison did not hold; `None` when it could not be computed.
+fn drifted(outcome: &CheckOutcome, check: &CheckPlan) -> Option<bool> {
+    let (value, threshold) = (outcome.challenger?, outcome.threshold?);
+    Some(!compare::holds(value, check.op, threshold))
+}
+
+fn share_drifted(id: &str, check: &CheckPlan, tested: &[CheckOutcome]) -> CheckOutcome {
+    let mut outcome = CheckOutcome {
+        id: id.to_string(),
+        source: super::SourceRef {
+            text: check.source.clone(),
+            line: check.line,
+        },
+        metric: check.metric.name.clone(),
+        by: None,
+        challenger: None,
+        champion: None,
+        threshold: Some(check.bound.value(f64::NAN)),
+        op: check.op.symbol(),
+        ci: None,
+        status: Status::Error,
+        severity: if check.severity == crate::plan::Severity::Warn {
+            "warn"
+        } else {
+            "block"
+        },
+        reason: None,
+        column: None,
+        p_value: None,
+        rows: None,
+        drifted: None,
+    };
+    let undecided = tested.iter().filter(|o| o.drifted.is_none()).count();
+    if tested.is_empty() || undecided > 0 {
+        outcome.reason = Some(if tested.is_empty() {
+            "the drift block tests no column".to_string()
+        } else {
+            format!(
+                "{undecided} of {} column tests could not be computed",
+                tested.len()
+            )
+        });
+    } else {
+        let share =
+            tested.iter().filter(|o| o.drifted == Some(true)).count() as f64 / tested.len() as f64;
+        let threshold = outcome.threshold.unwrap_or(f64::NAN);
+        let holds = compare::holds(share, check.op, threshold);
+        outcome.challenger = Some(share);
+        outcome.status = if holds { Status::Pass } else { Status::Fail };
+        outcome.drifted = Some(!holds);
+        if !holds {
+            outcome.reason = Some(format!(
+                "{} of {} columns drifted ({}), not {} {}",
+                tested.iter().filter(|o| o.drifted == Some(true)).count(),
+                tested.len(),
+                super::short(share),
+                check.op.symbol(),
+                super::short(threshold)
+            ));
+        }
+    }
+    if check.severity == crate::plan::Severity::Warn && outcome.status != Status::Pass {
+        outcome.status = Status::Warn;
+    }
+    outcome
+}
