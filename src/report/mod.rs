@@ -1,6 +1,7 @@
 //! The report of a decision: one serialisable structure (`verdict.report/v1`) and its renderings
 //! for people (human table), CI summaries (Markdown) and machines (JSON).
 
+pub mod figures;
 mod human;
 mod markdown;
 
@@ -27,6 +28,12 @@ pub struct Report {
     /// Why the decision could not be made, when it could not (data, policy or service errors).
     pub errors: Vec<ReportError>,
     pub timings_ms: Timings,
+    /// Plot data for report.html; not part of the JSON contract.
+    #[serde(skip)]
+    pub figures: Vec<figures::Figure>,
+    /// The policy as written, for report.html to show with failing lines marked.
+    #[serde(skip)]
+    pub policy_text: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -177,6 +184,8 @@ impl Report {
             checks: Vec::new(),
             errors: Vec::new(),
             timings_ms: Timings::default(),
+            figures: Vec::new(),
+            policy_text: policy_text.to_string(),
         }
     }
 }
