@@ -308,7 +308,7 @@ fn check_text(src: &str, check: &Check) -> String {
         text.push_str("warn ");
     }
     let m = &check.metric;
-    text.push_str(&name(&m.name.text));
+    text.push_str(&metric_name(&m.name.text));
     if let Some(args) = &m.args {
         text.push_str(&format!("({})", args_text(src, args)));
     }
@@ -327,6 +327,17 @@ fn check_text(src: &str, check: &Check) -> String {
         text.push_str(&format!(" at {}", expr(src, conf)));
     }
     text
+}
+
+/// A check's metric name. `at` keeps its backquotes: after a check, a bare `at` continues that
+/// check as its confidence, so `` `at`(x) >= 2 `` on the next line would read as `… at (x)`
+/// followed by a stray `>= 2`.
+fn metric_name(text: &str) -> String {
+    if text == "at" {
+        format!("`{text}`")
+    } else {
+        name(text)
+    }
 }
 
 fn args_text(src: &str, args: &[Arg]) -> String {

@@ -22,5 +22,6 @@ pub mod plan;
 #[cfg(feature = "data")]
 pub mod report;
 pub mod source;
+pub mod stats;
 pub mod suggest;
 pub mod syntax;

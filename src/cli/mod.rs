@@ -122,6 +122,7 @@ pub fn load_policy(
 }
 
 /// Where and how a decision's report goes.
+#[cfg(feature = "data")]
 pub struct Output {
     pub format: crate::report::Format,
     pub report_dir: Option<std::path::PathBuf>,

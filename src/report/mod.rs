@@ -1,7 +1,8 @@
 //! The report of a decision: one serialisable structure (`verdict.report/v1`) and its renderings
-//! for people (human table), CI summaries (Markdown) and machines (JSON).
+//! for people (human table, HTML page), CI summaries (Markdown) and machines (JSON).
 
 pub mod figures;
+pub mod html;
 mod human;
 mod markdown;
 
@@ -109,11 +110,12 @@ impl Report {
         text
     }
 
-    /// Writes report.json and report.md into `dir`, creating it.
+    /// Writes report.json, report.md and report.html into `dir`, creating it.
     pub fn write_files(&self, dir: &std::path::Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
         std::fs::write(dir.join("report.json"), self.to_json())?;
         std::fs::write(dir.join("report.md"), render_markdown(self))?;
+        std::fs::write(dir.join("report.html"), html::render(self))?;
         Ok(())
     }
 }

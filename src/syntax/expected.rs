@@ -262,7 +262,9 @@ fn describe(rule: Rule) -> &'static str {
         Rule::cmp_op | Rule::compare_tail => "a comparison (`>=`, `<`, `==`, ...)",
         Rule::op_add | Rule::op_mul | Rule::op_neg => "an operator",
         Rule::arrow => "`->`",
-        Rule::name | Rule::bare_name | Rule::quoted_name | Rule::pattern => "a name",
+        Rule::name | Rule::bare_name | Rule::quoted_name => "a name",
+        // A pattern is tried beside an expression wherever it may stand, and is one to a reader.
+        Rule::pattern => "an expression",
         Rule::string | Rule::string_body => "a string",
         Rule::number | Rule::percent | Rule::duration | Rule::boolean => "a value",
         Rule::field => "`.field`",

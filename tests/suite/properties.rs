@@ -1,4 +1,4 @@
-//! The parser and checker never panic, whatever the input.
+//! The parser and checker never panic, whatever the input, and `fmt` output reads back unchanged.
 
 use proptest::prelude::*;
 
@@ -90,10 +90,32 @@ fn compile_never_panics(text: &str) {
     if let (Some(policy), true) = (parsed.policy, parsed.errors.is_empty()) {
         let formatted = verdict::format::format(text, &policy);
         let reparsed = verdict::syntax::parse(&formatted);
-        assert!(
-            reparsed.errors.is_empty(),
-            "fmt produced unparsable text:\n{formatted}"
+        let Some(reformatted) = reparsed.policy.filter(|_| reparsed.errors.is_empty()) else {
+            panic!("fmt produced unparsable text:\n{formatted}");
+        };
+        assert_eq!(
+            verdict::format::format(&formatted, &reformatted),
+            formatted,
+            "fmt is not idempotent"
         );
+    }
+}
+
+/// Inputs found by fuzzing (`fuzz/`) or by reading the code that once broke `fmt`.
+const REGRESSIONS: &[&str] = &[
+    // A pattern before a list's trailing comma: fmt drops the comma, and the grammar took `f*` for
+    // a pattern only before `,` or `)`, so `[f*]` read back as a multiplication with no right side.
+    "registry mlflow {\n  uri = [f*,]\n}\n",
+    "drift {\n  psi(*, except = [id*,]) < 0.1\n}\n",
+    // A metric named `at` after another check: printed bare, it read as that check's confidence.
+    "gate g {\n  auroc(label, score) >= 1\n  `at`(score) >= 2\n}\n",
+    "drift {\n  psi(a) < 1\n  `at` by s < 2\n}\n",
+];
+
+#[test]
+fn fmt_round_trips_the_regressions() {
+    for text in REGRESSIONS {
+        compile_never_panics(text);
     }
 }
 
