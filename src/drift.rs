@@ -71,6 +71,9 @@ pub fn run(
         baseline: &reference,
         others: &[],
         drop_nulls: false,
+        paired: false,
+        bootstrap: Default::default(),
+        min_segment_rows: eval::DEFAULT_MIN_SEGMENT_ROWS,
     };
     report.checks = eval::evaluate_drift(drift, &columns, &inputs);
     report.verdict = eval::verdict_of(&report.checks);

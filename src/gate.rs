@@ -5,10 +5,13 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use crate::ast::CmpOp;
 use crate::data::{self, DataError, Needed, Slice, SliceRequest};
-use crate::eval::{self, GateInputs, Values};
+use crate::eval::{self, GateInputs, Values, compare};
+use crate::metrics::registry::{self, ParamKind};
 use crate::plan::{CheckPlan, GatePlan, PolicyPlan};
 use crate::report::{Report, ReportError, SliceInfo};
+use crate::stats::bootstrap::BootstrapOptions;
 
 pub struct GateOptions<'a> {
     /// `--gate NAME`; every gate when `None`.
@@ -16,6 +19,8 @@ pub struct GateOptions<'a> {
     /// Slice paths from the command line, overriding the policy's.
     pub overrides: BTreeMap<String, String>,
     pub now_ms: i64,
+    /// Resamples and seed of `at` bounds computed by bootstrap.
+    pub bootstrap: BootstrapOptions,
 }
 
 pub struct GateRun {
@@ -88,6 +93,12 @@ pub fn run(
         baseline,
         others: &values,
         drop_nulls: plan.data.drop_nulls,
+        paired: plan.data.join.is_some(),
+        bootstrap: options.bootstrap,
+        min_segment_rows: plan
+            .data
+            .min_segment_rows
+            .unwrap_or(eval::DEFAULT_MIN_SEGMENT_ROWS),
     };
     for gate in gates {
         report.checks.extend(eval::evaluate_gate(gate, &inputs));
@@ -160,27 +171,116 @@ fn load_slices(
         slices.push(data::load(&request)?);
     }
     data::same_schema(&slices[0], &slices[1])?;
+    let label = label_column(plan, checks);
+    check_sanity(plan, label, &slices[0], &slices[1], options)?;
     if let Some(join) = &plan.data.join {
         let (left, right) = slices.split_at_mut(1);
         report.join = Some(data::pair_rows(&mut left[0], &mut right[0], join)?);
     }
     for slice in &slices[..2] {
-        check_requirements(plan, slice)?;
+        check_requirements(plan, label, slice)?;
     }
     report.data = slices
         .iter()
-        .map(|s| SliceInfo::of(s, positives(plan, s)))
+        .map(|s| SliceInfo::of(s, label.and_then(|l| positives(l, s))))
         .collect();
     Ok(slices)
 }
 
-fn positives(plan: &PolicyPlan, slice: &Slice) -> Option<u64> {
-    let label = &plan.data.min_positives.as_ref()?.label;
+/// The label column whose positives the report counts: the one `require positives(...)` names,
+/// else the first label column a check reads.
+fn label_column<'p>(plan: &'p PolicyPlan, checks: &'p [CheckPlan]) -> Option<&'p str> {
+    if let Some(min) = &plan.data.min_positives {
+        return Some(&min.label);
+    }
+    checks.iter().find_map(|check| {
+        let spec = registry::METRICS.iter().find(|m| m.id == check.metric.id)?;
+        spec.params
+            .iter()
+            .filter(|p| p.kind != ParamKind::Number)
+            .zip(&check.metric.columns)
+            .find(|(p, _)| p.kind == ParamKind::Label)
+            .map(|(_, column)| column.as_str())
+    })
+}
+
+fn positives(label: &str, slice: &Slice) -> Option<u64> {
     let values = data::f64_values(&slice.frame, label).ok()?;
     Some(values.iter().filter(|v| **v == 1.0).count() as u64)
 }
 
-fn check_requirements(plan: &PolicyPlan, slice: &Slice) -> Result<(), DataError> {
+/// Refuses slices that cannot answer the question: a challenger slice that is another named
+/// slice's files (the training reference), champion and challenger from disjoint periods, or
+/// label rates so far apart that the two saw different traffic.
+fn check_sanity(
+    plan: &PolicyPlan,
+    label: Option<&str>,
+    champion: &Slice,
+    challenger: &Slice,
+    options: &GateOptions<'_>,
+) -> Result<(), DataError> {
+    for source in &plan.data.slices {
+        if matches!(source.name.as_str(), "champion" | "challenger") {
+            continue;
+        }
+        let path = options.overrides.get(&source.name).unwrap_or(&source.path);
+        // A slice this gate does not read may not exist here; only identical files matter.
+        let Ok(resolved) = data::resolve_files(&source.name, path) else {
+            continue;
+        };
+        if resolved.combined_sha256() == challenger.sha256 {
+            return Err(DataError::Sanity {
+                message: format!(
+                    "slice `challenger` (`{}`) is slice `{}` itself: the same files, sha256 {}",
+                    challenger.path, source.name, challenger.sha256
+                ),
+                help: "the gate compares on recent production traffic scored by the challenger, not on another slice's data".into(),
+            });
+        }
+    }
+    if let (Some((a_from, a_to)), Some((b_from, b_to))) = (champion.ts_range, challenger.ts_range)
+        && (a_to < b_from || b_to < a_from)
+    {
+        return Err(DataError::Sanity {
+            message: format!(
+                "slices `champion` ({} to {}) and `challenger` ({} to {}) do not overlap in time",
+                data::format_ms(a_from),
+                data::format_ms(a_to),
+                data::format_ms(b_from),
+                data::format_ms(b_to)
+            ),
+            help: "score the same recent traffic with both models".into(),
+        });
+    }
+    if let (Some(max), Some(label)) = (plan.data.max_label_rate_gap, label) {
+        let rate = |slice: &Slice| {
+            positives(label, slice).map(|p| p as f64 / slice.frame.height().max(1) as f64)
+        };
+        if let (Some(a), Some(b)) = (rate(champion), rate(challenger))
+            && !compare::holds((a - b).abs(), CmpOp::Le, max)
+        {
+            return Err(DataError::Sanity {
+                message: format!(
+                    "the positive rate of `{label}` is {} in `champion` and {} in `challenger`, {} apart; the policy allows {}",
+                    eval::short(a),
+                    eval::short(b),
+                    eval::short((a - b).abs()),
+                    eval::short(max)
+                ),
+                help:
+                    "the two slices saw different traffic; score the same requests with both models"
+                        .into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn check_requirements(
+    plan: &PolicyPlan,
+    label: Option<&str>,
+    slice: &Slice,
+) -> Result<(), DataError> {
     let rows = slice.frame.height() as u64;
     if rows == 0 {
         return Err(DataError::Empty {
@@ -199,8 +299,10 @@ fn check_requirements(plan: &PolicyPlan, slice: &Slice) -> Result<(), DataError>
             needed: min,
         });
     }
-    if let (Some(min), Some(found)) = (&plan.data.min_positives, positives(plan, slice))
-        && found < min.count
+    if let (Some(min), Some(found)) = (
+        &plan.data.min_positives,
+        label.and_then(|l| positives(l, slice)),
+    ) && found < min.count
     {
         return Err(DataError::Requirement {
             slice: slice.name.clone(),

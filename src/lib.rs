@@ -3,6 +3,8 @@
 //! Data flows one way: text → `syntax` → `ast` → `check` → `plan` → `eval` → `report`.
 
 pub mod ast;
+#[cfg(all(feature = "data", feature = "services"))]
+pub mod canary;
 pub mod check;
 pub mod cli;
 #[cfg(feature = "data")]

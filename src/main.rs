@@ -13,6 +13,11 @@ const EXIT_CODES: &str = "Exit codes:
   1  blocked: gate failed, drift detected, a file would be reformatted, rolled back
   2  could not decide: policy, usage, data or service error (fail closed)";
 
+const CANARY_EXIT_CODES: &str = "Exit codes:
+  0  started, advanced, held (too little time or traffic: inconclusive) or promoted
+  1  rolled back (a guard failed, no traffic past the deadline, predictor not ready)
+  2  could not decide: policy, data or service error, state that does not match; nothing changed";
+
 #[derive(Parser)]
 #[command(name = "verdict", version, about = "Decides whether a retrained model may replace the one in production", after_help = EXIT_CODES)]
 struct Cli {
@@ -76,7 +81,7 @@ enum Command {
         now: Option<String>,
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
-        /// Also write report.json and report.md into this directory.
+        /// Also write report.json, report.md and report.html into this directory.
         #[arg(long)]
         report: Option<PathBuf>,
         /// Print nothing on stdout; the exit code (and --report) carry the result.
@@ -85,8 +90,39 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         error_format: ErrorFormat,
     },
+    /// Canary rollout on KServe, one stateless step at a time.
+    Canary {
+        #[command(subcommand)]
+        command: CanaryCommand,
+    },
     /// List the metrics the policy language knows, with their definitions.
     Metrics,
+}
+
+#[derive(Subcommand)]
+enum CanaryCommand {
+    /// Read the canary's state from the InferenceService and MLflow, evaluate the guards on the
+    /// current stage's canary and stable traffic, and start, advance, hold, roll back or
+    /// promote. Without --apply, prints the exact patches and calls it would make.
+    #[command(after_help = CANARY_EXIT_CODES)]
+    Step {
+        policy: PathBuf,
+        /// Parquet file, glob or folder of traffic served by the canary (overrides the policy).
+        #[arg(long)]
+        canary: Option<String>,
+        /// ... of traffic served by the stable revision.
+        #[arg(long)]
+        stable: Option<String>,
+        /// The current time (RFC 3339); default: the system clock.
+        #[arg(long)]
+        now: Option<String>,
+        /// Make the changes (default: print them only).
+        #[arg(long)]
+        apply: bool,
+        /// `json` prints the decision with every input it was made on.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
 }
 
 #[derive(clap::Args)]
@@ -109,7 +145,7 @@ struct GateFlags {
     now: Option<String>,
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
-    /// Also write report.json and report.md into this directory.
+    /// Also write report.json, report.md and report.html into this directory.
     #[arg(long)]
     report: Option<PathBuf>,
     /// Print nothing on stdout; the exit code (and --report) carry the result.
@@ -117,6 +153,12 @@ struct GateFlags {
     quiet: bool,
     #[arg(long, value_enum, default_value = "human")]
     error_format: ErrorFormat,
+    /// Bootstrap resamples behind `at` bounds on metrics other than auroc.
+    #[arg(long, default_value_t = verdict::stats::bootstrap::DEFAULT_RESAMPLES as u32, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    resamples: u32,
+    /// Seed of the bootstrap: the same data and seed give the same bounds on every run.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
 }
 
 impl GateFlags {
@@ -132,6 +174,11 @@ impl GateFlags {
             report_dir: self.report,
             quiet: self.quiet,
             error_format: self.error_format,
+            bootstrap: verdict::stats::bootstrap::BootstrapOptions {
+                resamples: self.resamples as usize,
+                seed: self.seed,
+                ..Default::default()
+            },
         }
     }
 }
@@ -185,6 +232,27 @@ fn main() -> ExitCode {
                 error_format,
                 color,
             },
+        ),
+        Command::Canary {
+            command:
+                CanaryCommand::Step {
+                    policy,
+                    canary,
+                    stable,
+                    now,
+                    apply,
+                    format,
+                },
+        } => cli::canary::run_step(
+            &cli::canary::StepArgs {
+                policy,
+                canary,
+                stable,
+                now,
+                apply,
+                json: format == Format::Json,
+            },
+            color,
         ),
         Command::Metrics => cli::metrics::run(),
     };

@@ -2,6 +2,12 @@
 //! large slices for benchmarks). The same seed gives the same bytes on every machine.
 //!
 //! Usage: verdict-datagen [--out DIR] [--rows N] [--features K] [--seed S] [--only risk|demand]
+//!        verdict-datagen --only traffic --from T --to T [--out DIR] [--rows N]
+//!
+//! `--only traffic` writes live canary traffic for canary tests and demos: `canary.parquet`
+//! (the challenger serving), `stable.parquet` (the champion serving) and `canary-slow.parquet`
+//! (the challenger with the regressed model's latency), with timestamps spread over [T, T)
+//! (RFC 3339), straight into DIR.
 
 use std::path::{Path, PathBuf};
 
@@ -45,6 +51,8 @@ struct Options {
     features: usize,
     seed: u64,
     only: Option<String>,
+    /// `--from`/`--to` in ms: where live traffic's timestamps fall.
+    span: Option<(i64, i64)>,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -54,7 +62,9 @@ fn parse_args() -> Result<Options, String> {
         features: 5,
         seed: 20261126,
         only: None,
+        span: None,
     };
+    let (mut from, mut to) = (None, None);
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -66,10 +76,23 @@ fn parse_args() -> Result<Options, String> {
             }
             "--seed" => options.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
             "--only" => options.only = Some(value()?),
+            "--from" => from = Some(time_ms(&value()?)?),
+            "--to" => to = Some(time_ms(&value()?)?),
             _ => return Err(format!("unknown argument `{flag}`")),
         }
     }
+    options.span = match (from, to) {
+        (Some(from), Some(to)) if from < to => Some((from, to)),
+        (None, None) => None,
+        _ => return Err("--from and --to go together, --from first in time".into()),
+    };
     Ok(options)
+}
+
+fn time_ms(text: &str) -> Result<i64, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.timestamp_millis())
+        .map_err(|e| format!("`{text}` is not an RFC 3339 time: {e}"))
 }
 
 fn main() {
@@ -96,6 +119,8 @@ fn generate(options: &Options) -> PolarsResult<()> {
             seed: options.seed + seed_offset,
             quality,
             shift: 0.0,
+            weak_segment: None,
+            span: None,
         };
         write(
             &dir.join("champion.parquet"),
@@ -127,6 +152,56 @@ fn generate(options: &Options) -> PolarsResult<()> {
                 ..risk(1, Quality::CHAMPION, rows)
             };
             write(&dir.join("current-drifted.parquet"), drifted.frame()?)?;
+            // Confidence bounds: a retrain as good as the champion, ahead by noise only.
+            write(
+                &dir.join("challenger-lookalike.parquet"),
+                risk(1, Quality::LOOKALIKE, rows).frame()?,
+            )?;
+            // Segments: better overall, worse on one market.
+            let weak = Risk {
+                weak_segment: Some(("uk", Quality::REGRESSED)),
+                ..risk(1, Quality::CHALLENGER, rows)
+            };
+            write(
+                &dir.join("challenger-segment-regressed.parquet"),
+                weak.frame()?,
+            )?;
+        }
+    }
+    if options.only.as_deref() == Some("traffic") {
+        let Some(span) = options.span else {
+            return Err(PolarsError::ComputeError(
+                "--only traffic needs --from and --to".into(),
+            ));
+        };
+        std::fs::create_dir_all(&options.out)?;
+        let rows = if options.rows > 0 {
+            options.rows
+        } else {
+            4_000
+        };
+        let live = |seed_offset: u64, quality: Quality| Risk {
+            rows,
+            features: options.features,
+            seed: options.seed + seed_offset,
+            quality,
+            shift: 0.0,
+            weak_segment: None,
+            span: Some(span),
+        };
+        let slow = Quality {
+            latency_scale: Quality::REGRESSED.latency_scale,
+            ..Quality::CHALLENGER
+        };
+        for (name, traffic) in [
+            ("canary", live(4, Quality::CHALLENGER)),
+            ("stable", live(3, Quality::CHAMPION)),
+            ("canary-slow", live(4, slow)),
+        ] {
+            write(
+                &options.out.join(format!("{name}.parquet")),
+                traffic.frame()?,
+            )?;
         }
     }
     if wants("demand") && options.rows == 0 {
@@ -174,6 +249,11 @@ impl Quality {
         latency_scale: 1.02,
         memory_mb: 950.0,
     };
+    /// The champion's quality with other noise draws: the same model, retrained.
+    const LOOKALIKE: Quality = Quality {
+        signal: 0.7500001,
+        ..Quality::CHAMPION
+    };
     const REGRESSED: Quality = Quality {
         signal: 0.5,
         noise: 1.3,
@@ -189,6 +269,11 @@ struct Risk {
     quality: Quality,
     /// Added to `f00` and, as a factor, to `amount`: inputs that drifted after training.
     shift: f64,
+    /// A segment scored with another quality (the score only; latency and memory keep the
+    /// slice's quality).
+    weak_segment: Option<(&'static str, Quality)>,
+    /// Timestamps spread over [from, to) ms instead of the week before `NEWEST_MS`.
+    span: Option<(i64, i64)>,
 }
 
 impl Risk {
@@ -212,11 +297,19 @@ impl Risk {
             let truth = 0.9 * features[0][i] + 0.6 * features[1][i] - 0.5 * features[2][i];
             let label = traffic.uniform() < sigmoid(1.6 * truth - 3.0);
             ids.push(i as i64 + (self.seed as i64 % 1000) * 1_000_000);
-            ts.push(NEWEST_MS - (traffic.uniform() * (WEEK_MS - 3_600_000.0)) as i64);
+            ts.push(match self.span {
+                Some((from, to)) => from + (traffic.uniform() * (to - from) as f64) as i64,
+                None => NEWEST_MS - (traffic.uniform() * (WEEK_MS - 3_600_000.0)) as i64,
+            });
             labels.push(i8::from(label));
-            segment.push(segments[(traffic.next_u64() % 4) as usize]);
+            let market = segments[(traffic.next_u64() % 4) as usize];
+            segment.push(market);
             amount.push((traffic.normal() * 0.8 + 4.0).exp() * (1.0 + self.shift));
-            let seen = self.quality.signal * truth + self.quality.noise * scorer.normal();
+            let scoring = match self.weak_segment {
+                Some((weak, quality)) if weak == market => quality,
+                _ => self.quality,
+            };
+            let seen = scoring.signal * truth + scoring.noise * scorer.normal();
             let score = sigmoid(1.6 * seen - 3.0);
             scores.push((score * 10_000.0).round() / 10_000.0);
             latency.push(

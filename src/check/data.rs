@@ -10,7 +10,7 @@ use crate::suggest::did_you_mean;
 /// Unmatched rows accepted by `join on` when the policy does not say otherwise.
 pub const DEFAULT_MAX_UNMATCHED: f64 = 0.01;
 
-const REQUIREMENTS: &[&str] = &["rows", "positives"];
+const REQUIREMENTS: &[&str] = &["rows", "positives", "segment_rows", "label_rate_gap"];
 
 impl Checker<'_> {
     pub(super) fn data_block(&mut self, block: &ast::DataBlock) {
@@ -132,6 +132,10 @@ impl Checker<'_> {
             });
             return;
         }
+        if req.what.text == "label_rate_gap" {
+            self.label_rate_gap(req);
+            return;
+        }
         if req.op != CmpOp::Ge {
             self.error(CheckError::Invalid {
                 message: format!(
@@ -157,10 +161,11 @@ impl Checker<'_> {
         };
         match (req.what.text.as_str(), &req.column) {
             ("rows", None) => self.plan.data.min_rows = Some(count),
-            ("rows", Some(col)) => self.error(CheckError::Invalid {
-                message: "`rows` counts every row and takes no column".into(),
+            ("segment_rows", None) => self.plan.data.min_segment_rows = Some(count),
+            (what @ ("rows" | "segment_rows"), Some(col)) => self.error(CheckError::Invalid {
+                message: format!("`{what}` counts rows and takes no column"),
                 span: col.span,
-                help: Some("write `rows >= N`".into()),
+                help: Some(format!("write `{what} >= N`")),
             }),
             (_, column) => {
                 self.plan.data.min_positives = Some(MinPositives {
@@ -170,6 +175,44 @@ impl Checker<'_> {
                 self.positives_span = Some(req.span);
             }
         }
+    }
+
+    /// `label_rate_gap <= 0.02` (or `2%`): a maximum, unlike the other requirements.
+    fn label_rate_gap(&mut self, req: &ast::Requirement) {
+        if let Some(col) = &req.column {
+            self.error(CheckError::Invalid {
+                message: "`label_rate_gap` compares the label column of the gate's checks and takes no column".into(),
+                span: col.span,
+                help: Some("write `label_rate_gap <= 0.02`".into()),
+            });
+            return;
+        }
+        if req.op != CmpOp::Le {
+            self.error(CheckError::Invalid {
+                message: format!(
+                    "`label_rate_gap` is a maximum, written with `<=`, not `{}`",
+                    req.op.symbol()
+                ),
+                span: req.op_span,
+                help: Some("e.g. `label_rate_gap <= 0.02`".into()),
+            });
+            return;
+        }
+        let gap = match value::quantity(&req.value) {
+            Ok(Quantity::Number(v)) => v,
+            Ok(Quantity::Percent(p)) => p / 100.0,
+            _ => f64::NAN,
+        };
+        if !(0.0..=1.0).contains(&gap) {
+            self.error(CheckError::Kind {
+                expected: "a rate difference between 0 and 1 (or 0% and 100%)".into(),
+                found: value::describe(&req.value),
+                span: req.value.span,
+                help: None,
+            });
+            return;
+        }
+        self.plan.data.max_label_rate_gap = Some(gap);
     }
 
     /// `positives >= N` without a column counts the label column the metrics use.

@@ -12,7 +12,7 @@ mod value;
 pub use error::CheckError;
 pub use metric::Context;
 
-use crate::ast::{self, CanaryStmt, Check, DriftStmt, Item, Span};
+use crate::ast::{self, CanaryStmt, Check, CmpOp, DriftStmt, Item, Span};
 use crate::metrics::registry::{MetricSpec, ParamKind, Sample};
 use crate::plan::*;
 use metric::backquoted;
@@ -425,6 +425,25 @@ impl Checker<'_> {
             return None;
         }
         let (metric, spec) = metric?;
+        if let (Some(at), Some(_)) = (&check.confidence, confidence) {
+            let problem = if spec.sample == Sample::Two {
+                Some(
+                    "a two-sample metric has no confidence bound in verdict; bound it with a constant",
+                )
+            } else if matches!(check.op, CmpOp::Eq | CmpOp::Ne) {
+                Some("a confidence bound is one-sided: use `<`, `<=`, `>` or `>=`")
+            } else {
+                None
+            };
+            if let Some(help) = problem {
+                self.error(CheckError::Invalid {
+                    message: format!("`at` cannot qualify `{}` here", metric.name),
+                    span: at.span,
+                    help: Some(help.into()),
+                });
+                return None;
+            }
+        }
         self.note_labels(spec, &metric);
         Some(CheckPlan {
             source: self.src[check.span.start..check.span.end].to_string(),

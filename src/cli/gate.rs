@@ -18,6 +18,7 @@ pub struct GateArgs {
     pub report_dir: Option<PathBuf>,
     pub quiet: bool,
     pub error_format: ErrorFormat,
+    pub bootstrap: crate::stats::bootstrap::BootstrapOptions,
 }
 
 pub fn run_command(args: &GateArgs, color: bool) -> Outcome {
@@ -44,6 +45,7 @@ pub fn run_command(args: &GateArgs, color: bool) -> Outcome {
         gate: args.gate.as_deref(),
         overrides,
         now_ms,
+        bootstrap: args.bootstrap,
     };
     let result = run(&file.display_name(), &file.text, &plan, &options);
     emit(

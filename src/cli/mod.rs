@@ -1,6 +1,8 @@
 //! The commands behind `verdict`: each takes parsed arguments, prints results on stdout and
 //! diagnostics on stderr, and returns an `Outcome` that `main` turns into the exit code.
 
+#[cfg(all(feature = "data", feature = "services"))]
+pub mod canary;
 pub mod check;
 #[cfg(feature = "data")]
 pub mod drift;
@@ -10,6 +12,8 @@ pub mod gate;
 pub mod metrics;
 #[cfg(all(feature = "data", feature = "services"))]
 pub mod promote;
+#[cfg(all(feature = "data", feature = "services"))]
+pub mod serving;
 
 use std::io::Write;
 use std::path::Path;

@@ -7,13 +7,14 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::gate::GateArgs;
+use super::serving::{planned_text, registry_uri};
 use super::{Outcome, load_policy, outcome_of, parse_now, print};
 use crate::eval::Verdict;
 use crate::exec::http::PlannedCall;
 use crate::exec::mlflow::Mlflow;
 use crate::exec::{ExecError, aliases, trail};
 use crate::gate::{GateOptions, run};
-use crate::plan::{PolicyPlan, SettingValue};
+use crate::plan::PolicyPlan;
 use crate::report::Format;
 use crate::source::PolicyFile;
 
@@ -72,6 +73,7 @@ fn promote(args: &PromoteArgs, file: &PolicyFile, plan: &PolicyPlan) -> Result<O
         gate: g.gate.as_deref(),
         overrides: slice_paths(plan, g, &args.version, &champion),
         now_ms,
+        bootstrap: g.bootstrap,
     };
     let result = run(&file.display_name(), &file.text, plan, &options);
     let report = result.report;
@@ -116,32 +118,6 @@ fn promote(args: &PromoteArgs, file: &PolicyFile, plan: &PolicyPlan) -> Result<O
         ));
     }
     Ok(outcome_of(report.verdict))
-}
-
-/// `uri` in `registry mlflow { ... }`: a string, or `env("VAR")` read now.
-fn registry_uri(plan: &PolicyPlan) -> Result<Option<String>, ExecError> {
-    let Some(registry) = &plan.registry else {
-        return Ok(None);
-    };
-    match registry
-        .settings
-        .iter()
-        .find(|(k, _)| k == "uri")
-        .map(|(_, v)| v)
-    {
-        Some(SettingValue::Text(uri)) => Ok(Some(uri.clone())),
-        Some(SettingValue::Env(var)) => match std::env::var(var) {
-            Ok(uri) if !uri.is_empty() => Ok(Some(uri)),
-            _ => Err(ExecError::Config {
-                service: "MLflow",
-                message: format!(
-                    "the policy reads the tracking URI from `{var}`, which is not set"
-                ),
-                help: Some(format!("export {var}=http://HOST:PORT")),
-            }),
-        },
-        _ => Ok(None),
-    }
 }
 
 /// Slice paths with `{version}` filled in: the candidate's for the challenger, the champion's
@@ -202,31 +178,7 @@ fn summary(
         out.push_str(&format!("trail: {link}\n"));
     } else {
         out.push_str("dry run: nothing was changed; with --apply these calls would be made:\n");
-        for call in calls {
-            out.push_str(&format!(
-                "  {} {}{}\n",
-                call.method,
-                call.path,
-                short_body(call)
-            ));
-        }
+        out.push_str(&planned_text(calls));
     }
     out
-}
-
-/// A planned call's body, cut short for the terminal (`--format json` shows it whole).
-fn short_body(call: &PlannedCall) -> String {
-    const LIMIT: usize = 160;
-    let Some(body) = &call.body else {
-        return String::new();
-    };
-    let text = match body {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    if text.chars().count() <= LIMIT {
-        return format!(" {text}");
-    }
-    let head: String = text.chars().take(LIMIT).collect();
-    format!(" {head}… ({} bytes in all)", text.len())
 }

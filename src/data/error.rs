@@ -95,6 +95,14 @@ pub enum DataError {
         column: String,
         value: String,
     },
+    /// The slices are not what a comparison on recent production traffic needs.
+    #[error("{message}")]
+    #[diagnostic(code(data::sanity))]
+    Sanity {
+        message: String,
+        #[help]
+        help: String,
+    },
     #[error("join on `{key}`: {reason}")]
     #[diagnostic(code(data::join))]
     Join {

@@ -11,7 +11,7 @@ mod join;
 
 pub use columns::{ColumnKind, Needed, needed_for_checks};
 pub use error::DataError;
-pub use files::FileDigest;
+pub use files::{FileDigest, resolve as resolve_files};
 pub use join::{JoinStats, pair_rows};
 
 use polars::prelude::*;
@@ -47,6 +47,13 @@ pub enum TimeFilter<'a> {
     Recent(&'a Recency),
     /// `window D on ts`: the rows of the last D before now.
     Window(&'a Recency),
+    /// A canary stage: the rows with `from_ms < ts <= to_ms`. Unlike a window, an empty range is
+    /// not an error: a stage without traffic is a fact the canary decides on.
+    Range {
+        column: &'a str,
+        from_ms: i64,
+        to_ms: i64,
+    },
 }
 
 struct Scan {
@@ -102,6 +109,14 @@ pub fn load(req: &SliceRequest<'_>) -> Result<Slice, DataError> {
     let (frame, ts_range) = match req.time {
         Some(TimeFilter::Recent(recent)) => apply_recency(req.name, frame, recent, req.now_ms)?,
         Some(TimeFilter::Window(window)) => apply_window(req.name, frame, window, req.now_ms)?,
+        Some(TimeFilter::Range {
+            column,
+            from_ms,
+            to_ms,
+        }) => {
+            let ts = timestamps_ms(&frame, column).map_err(|e| read_error(req.name, column, &e))?;
+            keep_times(req.name, frame, &ts, |t| t > from_ms && t <= to_ms)?
+        }
         None => (frame, None),
     };
     Ok(Slice {
@@ -214,6 +229,34 @@ pub fn format_ms(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
         .unwrap_or_else(|| format!("{ms} ms"))
+}
+
+/// A column as text (numbers, booleans and categories cast), for grouping rows by value.
+pub fn text_values(frame: &DataFrame, column: &str) -> Result<Vec<Option<String>>, PolarsError> {
+    let series = frame
+        .column(column)?
+        .as_materialized_series()
+        .cast(&DataType::String)?;
+    Ok(series
+        .str()?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect())
+}
+
+impl Slice {
+    /// The given rows of this slice (a segment), with the slice's name and provenance.
+    pub fn subset(&self, rows: Vec<IdxSize>) -> PolarsResult<Slice> {
+        Ok(Slice {
+            name: self.name.clone(),
+            path: self.path.clone(),
+            files: Vec::new(),
+            sha256: self.sha256.clone(),
+            rows_read: self.rows_read,
+            frame: self.frame.take(&IdxCa::from_vec("rows".into(), rows))?,
+            ts_range: self.ts_range,
+        })
+    }
 }
 
 /// A numeric column as f64; nulls become NaN so the metrics report them as non-finite.

@@ -6,8 +6,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use super::predicate;
 use crate::data::{Slice, f64_values};
 use crate::metrics::registry::MetricId;
-use crate::metrics::{self, Undefined};
+use crate::metrics::{self, MetricResult, Undefined};
 use crate::plan::{Bins, MetricCall};
+use crate::stats::bootstrap::Rows;
 
 /// A slice with a cache of the columns already turned into vectors, shared by the checks that
 /// run in parallel.
@@ -22,6 +23,10 @@ impl<'a> Values<'a> {
             slice,
             columns: Mutex::new(HashMap::new()),
         }
+    }
+
+    pub fn slice(&self) -> &'a Slice {
+        self.slice
     }
 
     pub fn slice_name(&self) -> &str {
@@ -136,59 +141,83 @@ fn single(
     Ok(column)
 }
 
-pub fn one_sample(call: &MetricCall, values: &Values<'_>, drop_nulls: bool) -> Result<f64, String> {
-    use metrics::{calibration as cal, classification as cls, regression as reg, summary as sum};
-    let threshold = || {
-        call.number
-            .ok_or_else(|| "a threshold is missing".to_string())
+/// The columns one metric reads from one slice, owned, so that the metric can be computed on
+/// them and on their bootstrap resamples alike.
+pub struct Columns {
+    label: Option<Vec<bool>>,
+    floats: Vec<Arc<Vec<f64>>>,
+    flags: Vec<Vec<bool>>,
+}
+
+impl Columns {
+    pub fn rows(&self) -> Result<Rows<'_>, String> {
+        let floats: Vec<&[f64]> = self.floats.iter().map(|f| f.as_slice()).collect();
+        let flags: Vec<&[bool]> = self.flags.iter().map(Vec::as_slice).collect();
+        let rows = match &self.label {
+            Some(label) => Rows::labelled(label, &floats),
+            None => Rows::new(&floats),
+        };
+        rows.and_then(|r| r.with_flags(&flags)).map_err(undefined)
+    }
+
+    pub fn label(&self) -> Option<&[bool]> {
+        self.label.as_deref()
+    }
+
+    pub fn float(&self, index: usize) -> &[f64] {
+        self.floats.get(index).map_or(&[], |f| f.as_slice())
+    }
+}
+
+/// Reads the columns of a one-sample metric: label and score, target and prediction, one
+/// column, or the mask of a condition.
+pub fn columns(
+    call: &MetricCall,
+    values: &Values<'_>,
+    drop_nulls: bool,
+) -> Result<Columns, String> {
+    let plain = |floats| Columns {
+        label: None,
+        floats,
+        flags: Vec::new(),
     };
-    let result = match call.id {
-        MetricId::Auroc | MetricId::Auprc | MetricId::Logloss | MetricId::Brier | MetricId::Ece => {
+    Ok(match call.id {
+        MetricId::Auroc
+        | MetricId::Auprc
+        | MetricId::Logloss
+        | MetricId::Brier
+        | MetricId::Ece
+        | MetricId::Accuracy
+        | MetricId::Precision
+        | MetricId::Recall
+        | MetricId::F1 => {
             let (labels, scores) = labelled(values, call, drop_nulls)?;
-            match call.id {
-                MetricId::Auroc => cls::auroc(&labels, &scores),
-                MetricId::Auprc => cls::auprc(&labels, &scores),
-                MetricId::Logloss => cal::logloss(&labels, &scores),
-                MetricId::Brier => cal::brier(&labels, &scores),
-                _ => cal::ece(&labels, &scores),
-            }
-        }
-        MetricId::Accuracy | MetricId::Precision | MetricId::Recall | MetricId::F1 => {
-            let (labels, scores) = labelled(values, call, drop_nulls)?;
-            let t = threshold()?;
-            match call.id {
-                MetricId::Accuracy => cls::accuracy(&labels, &scores, t),
-                MetricId::Precision => cls::precision(&labels, &scores, t),
-                MetricId::Recall => cls::recall(&labels, &scores, t),
-                _ => cls::f1(&labels, &scores, t),
+            Columns {
+                label: Some(labels),
+                floats: vec![Arc::new(scores)],
+                flags: Vec::new(),
             }
         }
         MetricId::Rmse | MetricId::Mae | MetricId::R2 => {
             let (target, prediction) = paired(values, call, drop_nulls)?;
-            match call.id {
-                MetricId::Rmse => reg::rmse(&target, &prediction),
-                MetricId::Mae => reg::mae(&target, &prediction),
-                _ => reg::r2(&target, &prediction),
+            plain(vec![Arc::new(target), Arc::new(prediction)])
+        }
+        MetricId::Count | MetricId::Rate if call.predicate.is_some() => {
+            let predicate = call.predicate.as_ref().ok_or("a condition is missing")?;
+            Columns {
+                label: None,
+                floats: Vec::new(),
+                flags: vec![values.mask(predicate)?],
             }
         }
-        MetricId::Quantile => sum::quantile(&single(values, call, drop_nulls)?, threshold()?),
-        MetricId::Mean => sum::mean(&single(values, call, drop_nulls)?),
-        MetricId::Min => sum::min(&single(values, call, drop_nulls)?),
-        MetricId::Max => sum::max(&single(values, call, drop_nulls)?),
-        MetricId::Sum => sum::sum(&single(values, call, drop_nulls)?),
-        MetricId::Std => sum::std(&single(values, call, drop_nulls)?),
-        MetricId::Count => match &call.predicate {
-            Some(p) => Ok(values.mask(p)?.iter().filter(|m| **m).count() as f64),
-            None => Ok(values
-                .f64s(&call.columns[0])?
-                .iter()
-                .filter(|v| !v.is_nan())
-                .count() as f64),
-        },
-        MetricId::Rate => {
-            let predicate = call.predicate.as_ref().ok_or("a condition is missing")?;
-            sum::rate(&values.mask(predicate)?)
-        }
+        MetricId::Rate => return Err("a condition is missing".into()),
+        MetricId::Quantile
+        | MetricId::Mean
+        | MetricId::Min
+        | MetricId::Max
+        | MetricId::Sum
+        | MetricId::Std
+        | MetricId::Count => plain(vec![single(values, call, drop_nulls)?]),
         MetricId::Psi
         | MetricId::Ks
         | MetricId::Kl
@@ -197,8 +226,56 @@ pub fn one_sample(call: &MetricCall, values: &Values<'_>, drop_nulls: bool) -> R
         | MetricId::ShareDrifted => {
             return Err(format!("`{}` compares two slices", call.name));
         }
+    })
+}
+
+/// A one-sample metric on the columns [`columns`] read (or on a resample of them).
+pub fn metric(call: &MetricCall, rows: &Rows<'_>) -> MetricResult<f64> {
+    use metrics::{calibration as cal, classification as cls, regression as reg, summary as sum};
+    let threshold = || {
+        call.number.ok_or_else(|| Undefined::OutOfRange {
+            what: "a threshold is missing".to_string(),
+        })
     };
-    result.map_err(undefined)
+    let (label, first, second) = (rows.label(), rows.float(0), rows.float(1));
+    match call.id {
+        MetricId::Auroc => cls::auroc(label, first),
+        MetricId::Auprc => cls::auprc(label, first),
+        MetricId::Logloss => cal::logloss(label, first),
+        MetricId::Brier => cal::brier(label, first),
+        MetricId::Ece => cal::ece(label, first),
+        MetricId::Accuracy => cls::accuracy(label, first, threshold()?),
+        MetricId::Precision => cls::precision(label, first, threshold()?),
+        MetricId::Recall => cls::recall(label, first, threshold()?),
+        MetricId::F1 => cls::f1(label, first, threshold()?),
+        MetricId::Rmse => reg::rmse(first, second),
+        MetricId::Mae => reg::mae(first, second),
+        MetricId::R2 => reg::r2(first, second),
+        MetricId::Quantile => sum::quantile(first, threshold()?),
+        MetricId::Mean => sum::mean(first),
+        MetricId::Min => sum::min(first),
+        MetricId::Max => sum::max(first),
+        MetricId::Sum => sum::sum(first),
+        MetricId::Std => sum::std(first),
+        MetricId::Count if call.predicate.is_some() => {
+            Ok(rows.flag(0).iter().filter(|m| **m).count() as f64)
+        }
+        MetricId::Count => Ok(first.iter().filter(|v| !v.is_nan()).count() as f64),
+        MetricId::Rate => sum::rate(rows.flag(0)),
+        MetricId::Psi
+        | MetricId::Ks
+        | MetricId::Kl
+        | MetricId::Js
+        | MetricId::Wasserstein
+        | MetricId::ShareDrifted => Err(Undefined::OutOfRange {
+            what: format!("`{}` compares two slices", call.name),
+        }),
+    }
+}
+
+pub fn one_sample(call: &MetricCall, values: &Values<'_>, drop_nulls: bool) -> Result<f64, String> {
+    let columns = columns(call, values, drop_nulls)?;
+    metric(call, &columns.rows()?).map_err(undefined)
 }
 
 /// `reference` is the baseline distribution (champion, stable or a named slice), `current` the

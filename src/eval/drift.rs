@@ -50,31 +50,8 @@ fn drifted(outcome: &CheckOutcome, check: &CheckPlan) -> Option<bool> {
 }
 
 fn share_drifted(id: &str, check: &CheckPlan, tested: &[CheckOutcome]) -> CheckOutcome {
-    let mut outcome = CheckOutcome {
-        id: id.to_string(),
-        source: super::SourceRef {
-            text: check.source.clone(),
-            line: check.line,
-        },
-        metric: check.metric.name.clone(),
-        by: None,
-        challenger: None,
-        champion: None,
-        threshold: Some(check.bound.value(f64::NAN)),
-        op: check.op.symbol(),
-        ci: None,
-        status: Status::Error,
-        severity: if check.severity == crate::plan::Severity::Warn {
-            "warn"
-        } else {
-            "block"
-        },
-        reason: None,
-        column: None,
-        p_value: None,
-        rows: None,
-        drifted: None,
-    };
+    let mut outcome = super::blank_outcome(id.to_string(), check);
+    outcome.threshold = Some(check.bound.value(f64::NAN));
     let undecided = tested.iter().filter(|o| o.drifted.is_none()).count();
     if tested.is_empty() || undecided > 0 {
         outcome.reason = Some(if tested.is_empty() {

@@ -6,16 +6,21 @@
 
 pub mod compare;
 mod compute;
+mod confidence;
 mod drift;
 mod predicate;
+mod segments;
 
 use serde::Serialize;
 
 pub use compute::Values;
+pub use confidence::Confidence;
 pub use drift::evaluate_drift;
+pub use segments::{DEFAULT_MIN_SEGMENT_ROWS, SegmentOutcome, SegmentStatus};
 
 use crate::metrics::registry::{self, Sample};
 use crate::plan::{CheckPlan, GatePlan, Severity};
+use crate::stats::bootstrap::BootstrapOptions;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -52,7 +57,9 @@ pub struct CheckOutcome {
     pub champion: Option<f64>,
     pub threshold: Option<f64>,
     pub op: &'static str,
-    pub ci: Option<[f64; 2]>,
+    /// The one-sided confidence bound of an `at` check on the tested value: `[lower, null]`
+    /// for `>`/`>=`, `[null, upper]` for `<`/`<=`.
+    pub ci: Option<[Option<f64>; 2]>,
     pub status: Status,
     pub severity: &'static str,
     pub reason: Option<String>,
@@ -68,6 +75,12 @@ pub struct CheckOutcome {
     /// Drift checks: whether the column drifted (its check did not hold).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub drifted: Option<bool>,
+    /// `at` checks: the method, estimate and bound behind `ci`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<Confidence>,
+    /// `by` checks: every segment, evaluated or skipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segments: Option<Vec<SegmentOutcome>>,
 }
 
 /// The verdict of a list of outcomes: any blocking error → error, else any blocking fail → fail.
@@ -87,6 +100,12 @@ pub struct GateInputs<'a> {
     pub baseline: &'a Values<'a>,
     pub others: &'a [Values<'a>],
     pub drop_nulls: bool,
+    /// The slices are joined row for row (`join on`): comparisons are paired.
+    pub paired: bool,
+    /// Resamples and seed of `at` bounds on metrics other than AUROC.
+    pub bootstrap: BootstrapOptions,
+    /// `by` segments with fewer rows on either side are skipped.
+    pub min_segment_rows: u64,
 }
 
 /// Checks run in parallel: each is independent, and column conversions are shared.
@@ -100,8 +119,25 @@ pub fn evaluate_gate(gate: &GatePlan, inputs: &GateInputs<'_>) -> Vec<CheckOutco
 }
 
 pub fn evaluate_check(id: &str, check: &CheckPlan, inputs: &GateInputs<'_>) -> CheckOutcome {
-    let mut outcome = CheckOutcome {
-        id: id.to_string(),
+    let mut outcome = blank_outcome(id.to_string(), check);
+    let measured = match &check.by {
+        Some(column) => segments::measure_segments(check, column, inputs, &mut outcome),
+        None => measure(check, inputs, &mut outcome),
+    };
+    match measured {
+        Ok(()) => {}
+        Err(reason) => outcome.reason = Some(reason),
+    }
+    if check.severity == Severity::Warn && outcome.status != Status::Pass {
+        outcome.status = Status::Warn;
+    }
+    outcome
+}
+
+/// A check's outcome before it is measured: an error until something decides it.
+fn blank_outcome(id: String, check: &CheckPlan) -> CheckOutcome {
+    CheckOutcome {
+        id,
         source: SourceRef {
             text: check.source.clone(),
             line: check.line,
@@ -123,15 +159,9 @@ pub fn evaluate_check(id: &str, check: &CheckPlan, inputs: &GateInputs<'_>) -> C
         p_value: None,
         rows: None,
         drifted: None,
-    };
-    match measure(check, inputs, &mut outcome) {
-        Ok(()) => {}
-        Err(reason) => outcome.reason = Some(reason),
+        confidence: None,
+        segments: None,
     }
-    if check.severity == Severity::Warn && outcome.status != Status::Pass {
-        outcome.status = Status::Warn;
-    }
-    outcome
 }
 
 /// Fills values, threshold and status; an `Err` is the reason the check could not be decided.
@@ -140,16 +170,6 @@ fn measure(
     inputs: &GateInputs<'_>,
     outcome: &mut CheckOutcome,
 ) -> Result<(), String> {
-    if check.by.is_some() {
-        return Err(
-            "per-segment checks (`by`) are not evaluated by this version; the check blocks".into(),
-        );
-    }
-    if check.confidence.is_some() {
-        return Err(
-            "confidence bounds (`at`) are not evaluated by this version; the check blocks".into(),
-        );
-    }
     let spec = registry::METRICS
         .iter()
         .find(|m| m.id == check.metric.id)
@@ -188,11 +208,27 @@ fn measure(
             check.op.symbol()
         ));
     }
-    let passed = compare::holds(value, check.op, threshold);
+    let (compared, qualifier) = match check.confidence {
+        Some(level) => {
+            let bounded = confidence::bound(check, inputs, value, level)?;
+            outcome.ci = Some(if bounded.lower {
+                [Some(bounded.value), None]
+            } else {
+                [None, Some(bounded.value)]
+            });
+            outcome.p_value = bounded.p_value.or(outcome.p_value);
+            outcome.confidence = Some(bounded.confidence);
+            let side = if bounded.lower { "lower" } else { "upper" };
+            let qualifier = format!(" ({}% {side} bound; value {})", level * 100.0, short(value));
+            (bounded.value, qualifier)
+        }
+        None => (value, String::new()),
+    };
+    let passed = compare::holds(compared, check.op, threshold);
     outcome.status = if passed { Status::Pass } else { Status::Fail };
     if !passed {
         outcome.reason = Some(format!(
-            "{}{} = {} is not {} {}",
+            "{}{} = {}{qualifier} is not {} {}",
             check.metric.name,
             check
                 .metric
@@ -200,7 +236,7 @@ fn measure(
                 .as_ref()
                 .map(|f| format!(".{f}"))
                 .unwrap_or_default(),
-            short(value),
+            short(compared),
             check.op.symbol(),
             short(threshold)
         ));

@@ -4,7 +4,8 @@
 //!
 //! - nominate: `@challenger := V` (after a passing gate);
 //! - finish: `@previous := @champion`, then `@champion := @challenger`, then delete `@challenger`;
-//! - rollback: tag the current champion, then `@champion := @previous`.
+//! - rollback: tag the current champion, then `@champion := @previous`;
+//! - withdraw: tag a rolled-back canary's version, then delete `@challenger`.
 
 use serde::Serialize;
 
@@ -151,5 +152,21 @@ pub fn rollback(mlflow: &Mlflow, model: &str, reason: &str) -> Result<Aliases, E
         mlflow.set_version_tag(model, champion, "verdict.rolled_back", reason)?;
     }
     set(mlflow, model, CHAMPION, &previous)?;
+    Ok(before)
+}
+
+/// A canary rolled back: the version is tagged with `reason`, then @challenger is deleted if it
+/// still names that version (a newer nomination is left alone). Run again, it changes nothing.
+pub fn withdraw(
+    mlflow: &Mlflow,
+    model: &str,
+    version: &str,
+    reason: &str,
+) -> Result<Aliases, ExecError> {
+    let before = Aliases::read(mlflow, model)?;
+    if before.challenger.as_deref() == Some(version) {
+        mlflow.set_version_tag(model, version, "verdict.rolled_back", reason)?;
+        delete(mlflow, model, CHALLENGER)?;
+    }
     Ok(before)
 }

@@ -1,6 +1,8 @@
 //! A small JSON-over-HTTP transport: timeouts, bounded retries with backoff on connect errors,
 //! 429 and 5xx only (never on another 4xx), and a dry-run mode that records the calls that
-//! would change something instead of sending them.
+//! would change something instead of sending them. TLS is verified, against a given root CA
+//! when a service names one (a Kubernetes cluster's own CA), and a client certificate may
+//! authenticate the caller.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -46,6 +48,15 @@ impl HttpOptions {
     }
 }
 
+/// TLS material of a service that does not use the public web PKI (a Kubernetes API server).
+#[derive(Debug, Clone, Default)]
+pub struct Tls {
+    /// PEM certificates: when set, the only roots trusted, instead of the system's.
+    pub root_ca: Option<Vec<u8>>,
+    /// PEM client certificate followed by its private key.
+    pub identity: Option<Vec<u8>>,
+}
+
 pub struct Http {
     service: &'static str,
     base: String,
@@ -70,15 +81,46 @@ impl Http {
         options: HttpOptions,
         apply: bool,
     ) -> Result<Self, ExecError> {
+        Self::with_tls(service, base, auth, options, &Tls::default(), apply)
+    }
+
+    pub fn with_tls(
+        service: &'static str,
+        base: &str,
+        auth: Auth,
+        options: HttpOptions,
+        tls: &Tls,
+        apply: bool,
+    ) -> Result<Self, ExecError> {
         let config = |message: String| ExecError::Config {
             service,
             message,
             help: None,
         };
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(options.timeout)
             .connect_timeout(options.timeout.min(Duration::from_secs(10)))
-            .danger_accept_invalid_certs(options.insecure_tls)
+            .danger_accept_invalid_certs(options.insecure_tls);
+        if let Some(pem) = &tls.root_ca {
+            let roots = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| config(format!("the CA certificate is not valid PEM: {e}")))?;
+            if roots.is_empty() {
+                return Err(config("the CA data holds no certificate".into()));
+            }
+            builder = builder.tls_built_in_root_certs(false);
+            for root in roots {
+                builder = builder.add_root_certificate(root);
+            }
+        }
+        if let Some(pem) = &tls.identity {
+            let identity = reqwest::Identity::from_pem(pem).map_err(|e| {
+                config(format!(
+                    "the client certificate and key are not valid PEM: {e}"
+                ))
+            })?;
+            builder = builder.identity(identity);
+        }
+        let client = builder
             .build()
             .map_err(|e| config(format!("cannot build an HTTP client: {e}")))?;
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -130,7 +172,7 @@ impl Http {
                 method: method.to_string(),
                 path: path.to_string(),
                 body: match &body {
-                    Body::Json(v) => Some(v.clone()),
+                    Body::Json(v) | Body::MergePatch(v) => Some(v.clone()),
                     Body::Bytes { description, .. } => Some(Value::String(description.clone())),
                 },
             };
@@ -160,6 +202,9 @@ impl Http {
             };
             request = match &body {
                 Some(Body::Json(v)) => request.json(v),
+                Some(Body::MergePatch(v)) => request
+                    .header(reqwest::header::CONTENT_TYPE, MERGE_PATCH)
+                    .body(v.to_string()),
                 Some(Body::Bytes { bytes, .. }) => request.body(bytes.clone()),
                 None => request,
             };
@@ -212,9 +257,10 @@ impl Http {
                 text.trim().to_string()
             }
         });
-        let help = match status {
-            401 => Some("check MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD".to_string()),
-            403 => Some("the credentials are valid but lack the permission for this call".to_string()),
+        let help = match (status, self.service) {
+            (401, "Kubernetes") => Some("check the token or client certificate of the kubeconfig's user".to_string()),
+            (401, _) => Some("check MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD".to_string()),
+            (403, _) => Some("the credentials are valid but lack the permission for this call".to_string()),
             _ => None,
         };
         ExecError::Http {
@@ -222,7 +268,9 @@ impl Http {
             method: method.to_string(),
             endpoint: format!("{}{path}", self.base),
             status,
+            // MLflow's `error_code`, or the `reason` of a Kubernetes Status (`Conflict`).
             code: field("error_code")
+                .or_else(|| field("reason"))
                 .map(|c| format!(" {c}"))
                 .unwrap_or_default(),
             message,
@@ -231,8 +279,13 @@ impl Http {
     }
 }
 
+/// RFC 7386 JSON merge patch, the patch type custom resources accept.
+pub const MERGE_PATCH: &str = "application/merge-patch+json";
+
 pub enum Body {
     Json(Value),
+    /// Sent as `application/merge-patch+json`.
+    MergePatch(Value),
     /// Raw bytes (artifact uploads), shown as `description` in a dry-run plan.
     Bytes {
         bytes: Vec<u8>,

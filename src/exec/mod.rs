@@ -7,6 +7,8 @@
 pub mod aliases;
 mod error;
 pub mod http;
+pub mod kserve;
+pub mod kubeconfig;
 pub mod mlflow;
 pub mod trail;
 

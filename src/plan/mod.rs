@@ -40,6 +40,11 @@ pub struct DataPlan {
     pub recent: Option<Recency>,
     pub min_rows: Option<u64>,
     pub min_positives: Option<MinPositives>,
+    /// `by` segments with fewer rows on either side are skipped (`require segment_rows >= N`).
+    pub min_segment_rows: Option<u64>,
+    /// Largest accepted difference between the champion's and the challenger's positive rate
+    /// (`require label_rate_gap <= 0.02`): a larger one means the slices saw different traffic.
+    pub max_label_rate_gap: Option<f64>,
     pub drop_nulls: bool,
 }
 

@@ -130,7 +130,11 @@ fn bound(check: &CheckOutcome) -> String {
 fn interval(check: &CheckOutcome) -> String {
     check.ci.map_or_else(
         || "—".to_string(),
-        |[lo, hi]| format!("[{}, {}]", crate::eval::short(lo), crate::eval::short(hi)),
+        |[lo, hi]| {
+            let end =
+                |v: Option<f64>, open: &str| v.map_or_else(|| open.to_string(), crate::eval::short);
+            format!("[{}, {}]", end(lo, "−∞"), end(hi, "∞"))
+        },
     )
 }
 

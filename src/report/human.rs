@@ -1,7 +1,7 @@
 //! The terminal rendering: the verdict first, then one line per check with both values, the
 //! bound and the reason of every failure.
 
-use super::{Report, value};
+use super::{Report, details, value};
 use crate::eval::Status;
 
 pub fn render(report: &Report) -> String {
@@ -51,6 +51,9 @@ pub fn render(report: &Report) -> String {
             {
                 out.push_str(&format!("      line {}: {reason}\n", check.source.line));
             }
+            for line in details(check) {
+                out.push_str(&format!("      {line}\n"));
+            }
         }
     }
     if !report.data.is_empty() {
@@ -61,8 +64,17 @@ pub fn render(report: &Report) -> String {
                 .as_ref()
                 .map(|r| format!(", {} .. {}", r.from, r.to))
                 .unwrap_or_default();
+            let positives = slice
+                .positives
+                .map(|p| {
+                    format!(
+                        ", {p} positives ({:.2}%)",
+                        100.0 * p as f64 / slice.rows.max(1) as f64
+                    )
+                })
+                .unwrap_or_default();
             out.push_str(&format!(
-                "  {}: {} rows of {} read ({}){range}\n",
+                "  {}: {} rows of {} read ({}){range}{positives}\n",
                 slice.slice, slice.rows, slice.rows_read, slice.path
             ));
         }

@@ -1,6 +1,6 @@
 //! Markdown for CI step summaries and pull-request comments.
 
-use super::{Report, value};
+use super::{Report, details, value};
 use crate::eval::{Status, Verdict};
 
 pub fn render(report: &Report) -> String {
@@ -51,13 +51,16 @@ pub fn render(report: &Report) -> String {
                     .as_deref()
                     .filter(|_| check.status != Status::Pass)
                     .map(escape)
-                    .unwrap_or_default(),
+                    .into_iter()
+                    .chain(details(check).iter().map(|l| escape(l)))
+                    .collect::<Vec<_>>()
+                    .join("<br>"),
             ));
         }
     }
     if !report.data.is_empty() {
         out.push_str(
-            "\n| slice | rows used | rows read | time range | sha256 |\n|---|---:|---:|---|---|\n",
+            "\n| slice | rows used | rows read | positives | time range | sha256 |\n|---|---:|---:|---:|---|---|\n",
         );
         for s in &report.data {
             let range = s
@@ -65,8 +68,12 @@ pub fn render(report: &Report) -> String {
                 .as_ref()
                 .map(|r| format!("{} .. {}", r.from, r.to))
                 .unwrap_or_default();
+            let positives = s
+                .positives
+                .map(|p| format!("{p} ({:.2}%)", 100.0 * p as f64 / s.rows.max(1) as f64))
+                .unwrap_or_default();
             out.push_str(&format!(
-                "| {} | {} | {} | {range} | `{}` |\n",
+                "| {} | {} | {} | {positives} | {range} | `{}` |\n",
                 s.slice,
                 s.rows,
                 s.rows_read,

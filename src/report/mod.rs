@@ -158,6 +158,71 @@ impl Report {
     }
 }
 
+/// The lines text reports print under a check: the confidence bound behind an `at` check and
+/// every segment of a `by` check.
+pub fn details(check: &crate::eval::CheckOutcome) -> Vec<String> {
+    use crate::eval::short;
+    let mut lines = Vec::new();
+    if let Some(c) = &check.confidence {
+        let side = if check.ci.is_some_and(|[lo, _]| lo.is_some()) {
+            "lower"
+        } else {
+            "upper"
+        };
+        let p = check
+            .p_value
+            .map(|p| format!(", p = {}", short(p)))
+            .unwrap_or_default();
+        let resamples = c
+            .resamples
+            .map(|n| format!(", {n} resamples, seed {}", c.seed.unwrap_or_default()))
+            .unwrap_or_default();
+        lines.push(format!(
+            "{}% {side} bound {}: {}, estimate {}, bound {}{resamples}{p}",
+            c.level * 100.0,
+            value(check.ci.and_then(|[lo, hi]| lo.or(hi))),
+            c.method,
+            short(c.estimate),
+            short(c.bound)
+        ));
+    }
+    let column = check.by.as_deref().unwrap_or("segment");
+    for segment in check.segments.iter().flatten() {
+        use crate::eval::SegmentStatus as S;
+        let mark = match segment.status {
+            S::Pass => "✔",
+            S::Fail => "✘",
+            S::Error => "!",
+            S::Skipped => "–",
+        };
+        let values = match segment.status {
+            S::Skipped => String::new(),
+            _ => format!(
+                " {} vs {}, bound {}{};",
+                value(segment.challenger),
+                value(segment.champion),
+                check.op,
+                segment
+                    .threshold
+                    .map_or_else(|| "—".into(), |t| format!(" {}", short(t)))
+            ),
+        };
+        lines.push(format!(
+            "{mark} {column} = {}:{values} {} / {} rows{}",
+            segment.value,
+            segment.rows[1],
+            segment.rows[0],
+            segment
+                .reason
+                .as_deref()
+                .filter(|_| segment.status != S::Pass)
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default()
+        ));
+    }
+    lines
+}
+
 /// A metric value as the tables show it.
 pub fn value(v: Option<f64>) -> String {
     v.map_or_else(|| "—".to_string(), crate::eval::short)

@@ -204,14 +204,30 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
 }
 
 /// Bootstraps `metric(tested) − metric(baseline)`.
+pub fn bootstrap_difference<F>(
+    tested: &Rows<'_>,
+    baseline: &Rows<'_>,
+    metric: F,
+    options: &BootstrapOptions,
+) -> MetricResult<BootstrapDifference>
+where
+    F: Fn(&Rows<'_>) -> MetricResult<f64> + Sync,
+{
+    bootstrap_contrast(tested, baseline, 1.0, metric, options)
+}
+
+/// Bootstraps `metric(tested) − weight · metric(baseline)`: the margin of a check such as
+/// `p99(latency_ms) <= champion * 1.1` (weight 1.1). `difference` and the replicates are of
+/// that contrast.
 ///
 /// Undefined when the metric is undefined on either full slice, or on any resample: a bound
 /// built only from the resamples where the metric happened to exist would be too narrow, and a
 /// gate must fail closed. Stratifying by label keeps classification metrics defined on every
 /// resample of a slice on which they are defined.
-pub fn bootstrap_difference<F>(
+pub fn bootstrap_contrast<F>(
     tested: &Rows<'_>,
     baseline: &Rows<'_>,
+    weight: f64,
     metric: F,
     options: &BootstrapOptions,
 ) -> MetricResult<BootstrapDifference>
@@ -232,11 +248,11 @@ where
     if options.paired {
         sides[1].shrink = sides[0].shrink;
     }
-    let replicates = replicate(&sides, &metric, options, threads())?;
+    let replicates = replicate(&sides, weight, &metric, options, threads())?;
     Ok(BootstrapDifference {
         tested: t,
         baseline: b,
-        difference: t - b,
+        difference: t - weight * b,
         replicates: sorted(replicates)?,
     })
 }
@@ -253,7 +269,7 @@ where
     check_options(options)?;
     let estimate = metric(rows)?;
     let sides = [Side::new(rows, estimate, options.max_rows, true)];
-    let replicates = replicate(&sides, &metric, options, threads())?;
+    let replicates = replicate(&sides, 1.0, &metric, options, threads())?;
     Ok(Bootstrap {
         estimate,
         replicates: sorted(replicates)?,
@@ -368,6 +384,7 @@ impl<'r, 'a> Side<'r, 'a> {
 /// seed and its number, so the replicates do not depend on how the work is split.
 fn replicate<F>(
     sides: &[Side<'_, '_>],
+    weight: f64,
     metric: &F,
     options: &BootstrapOptions,
     threads: usize,
@@ -391,7 +408,7 @@ where
                 }
                 let resampled = buffer.fill(side.rows, &rows);
                 let v = side.rescale(metric(&resampled)?);
-                value = if i == 0 { v } else { value - v };
+                value = if i == 0 { v } else { value - weight * v };
             }
             *slot = value;
         }
@@ -531,8 +548,8 @@ mod tests {
         };
         let side = [Side::new(&rows, 0.0, None, true)];
         let mean = |r: &Rows<'_>| summary::mean(r.float(0));
-        let one = replicate(&side, &mean, &options, 1).unwrap();
-        let three = replicate(&side, &mean, &options, 3).unwrap();
+        let one = replicate(&side, 1.0, &mean, &options, 1).unwrap();
+        let three = replicate(&side, 1.0, &mean, &options, 3).unwrap();
         assert_eq!(one, three);
     }
 

@@ -139,7 +139,7 @@ fn stale_data_is_an_error_naming_the_slice_and_its_newest_row() {
 }
 
 /// A small slice like the samples, with `edit` applied, written to `dir`.
-fn broken_slice(
+pub fn broken_slice(
     dir: &TempDir,
     name: &str,
     edit: impl FnOnce(DataFrame) -> PolarsResult<DataFrame>,

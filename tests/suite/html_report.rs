@@ -210,6 +210,8 @@ fn outcome(id: &str, line: usize, text: &str, status: Status) -> CheckOutcome {
         p_value: None,
         rows: Some([1000, 1000]),
         drifted: None,
+        confidence: None,
+        segments: None,
     }
 }
 

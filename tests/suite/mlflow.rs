@@ -16,7 +16,7 @@ use crate::support::{TempDir, Verdict, root};
 const NOW: &str = "2026-11-26T00:00:00Z";
 
 /// The server's URI; without one the test is skipped, unless VERDICT_REQUIRE_SERVICES=1.
-fn server() -> Option<String> {
+pub(crate) fn server() -> Option<String> {
     match std::env::var("MLFLOW_TRACKING_URI") {
         Ok(uri) if !uri.is_empty() => Some(uri),
         _ if std::env::var("VERDICT_REQUIRE_SERVICES").as_deref() == Ok("1") => {
@@ -65,7 +65,7 @@ fn get(uri: &str, path: &str) -> (u16, Value) {
 }
 
 /// A registered model with versions 1..=n and @champion on version 1; unique per test.
-fn registered_model(uri: &str, test: &str, versions: u32) -> String {
+pub(crate) fn registered_model(uri: &str, test: &str, versions: u32) -> String {
     let name = format!("risk-{test}-{}", std::process::id());
     api(
         uri,
@@ -85,7 +85,7 @@ fn registered_model(uri: &str, test: &str, versions: u32) -> String {
     name
 }
 
-fn set_alias(uri: &str, model: &str, alias: &str, version: &str) {
+pub(crate) fn set_alias(uri: &str, model: &str, alias: &str, version: &str) {
     api(
         uri,
         "POST",
@@ -103,7 +103,7 @@ fn delete_alias(uri: &str, model: &str, alias: &str) {
     );
 }
 
-fn alias(uri: &str, model: &str, alias: &str) -> Option<String> {
+pub(crate) fn alias(uri: &str, model: &str, alias: &str) -> Option<String> {
     let (status, body) = get(
         uri,
         &format!("registered-models/alias?name={model}&alias={alias}"),
@@ -116,7 +116,7 @@ fn alias(uri: &str, model: &str, alias: &str) -> Option<String> {
     })
 }
 
-fn tag(uri: &str, model: &str, version: &str, key: &str) -> Option<String> {
+pub(crate) fn tag(uri: &str, model: &str, version: &str, key: &str) -> Option<String> {
     let (_, body) = get(
         uri,
         &format!("model-versions/get?name={model}&version={version}"),

@@ -1,0 +1,222 @@
+//! A decision made real: at most one patch of the InferenceService (traffic and the state
+//! annotations together, guarded by the resourceVersion the decision was made on), then the
+//! alias moves in MLflow. The patch always comes first, so a 409 or a crash before it changes
+//! nothing, and a crash after it leaves annotations from which the next step resumes the alias
+//! moves (see `decide`).
+
+use serde_json::{Value, json};
+
+use super::state::{CanaryState, Phase};
+use super::{CanaryError, Decision};
+use crate::exec::aliases::{self, Aliases};
+use crate::exec::kserve::{self, InferenceService, Kserve};
+use crate::exec::mlflow::Mlflow;
+use crate::exec::{ExecError, aliases::CHAMPION};
+
+/// A model-version tag naming a container image to serve instead of the artifact URI.
+pub const IMAGE_TAG: &str = "verdict.image";
+
+pub struct Target<'a> {
+    pub kserve: &'a Kserve,
+    pub mlflow: &'a Mlflow,
+    pub model: &'a str,
+    pub policy_sha256: &'a str,
+    pub now_ms: i64,
+}
+
+/// What was done (or, in a dry run, would be).
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// The merge patch, without the resourceVersion guard the client adds.
+    pub patch: Option<Value>,
+    /// The aliases before the alias moves, when there were any.
+    pub aliases_before: Option<Aliases>,
+}
+
+pub fn apply(
+    target: &Target<'_>,
+    isvc: &InferenceService,
+    state: Option<&CanaryState>,
+    decision: &Decision,
+) -> Result<Applied, CanaryError> {
+    let missing_state = || CanaryError::Policy {
+        message: "the InferenceService carries no canary state to act on".into(),
+        help: None,
+    };
+    match decision {
+        Decision::Hold { .. } | Decision::Undecided { .. } => Ok(Applied::default()),
+        Decision::Start { version, percent } => start(target, isvc, version, *percent),
+        Decision::Advance { stage, percent } => {
+            let state = state.ok_or_else(missing_state)?;
+            let next = CanaryState {
+                stage: *stage,
+                stage_started_ms: target.now_ms,
+                ..state.clone()
+            };
+            let patch = traffic_patch(&next, target.model, Value::from(*percent));
+            send(target, isvc, patch)
+        }
+        Decision::Rollback { reason, resumed } => {
+            let state = state.ok_or_else(missing_state)?;
+            let mut applied = Applied::default();
+            if !(*resumed && isvc.canary_percent == Some(0)) {
+                let next = CanaryState {
+                    phase: Phase::RolledBack,
+                    reason: Some(reason.clone()),
+                    ..state.clone()
+                };
+                applied = send(target, isvc, traffic_patch(&next, target.model, 0.into()))?;
+            }
+            applied.aliases_before = Some(aliases::withdraw(
+                target.mlflow,
+                target.model,
+                &state.version,
+                reason,
+            )?);
+            Ok(applied)
+        }
+        Decision::Promote { resumed } => {
+            let state = state.ok_or_else(missing_state)?;
+            let mut applied = Applied::default();
+            if !(*resumed && isvc.canary_percent.is_none()) {
+                let next = CanaryState {
+                    phase: Phase::Promoted,
+                    reason: None,
+                    ..state.clone()
+                };
+                // `null` removes the field: the latest revision takes all traffic.
+                applied = send(
+                    target,
+                    isvc,
+                    traffic_patch(&next, target.model, Value::Null),
+                )?;
+            }
+            applied.aliases_before = Some(aliases::finish(
+                target.mlflow,
+                target.model,
+                Some(&state.version),
+            )?);
+            Ok(applied)
+        }
+    }
+}
+
+/// After a full promotion: the predictor serves @previous's model again (all traffic, in one
+/// patch), then @champion goes back to @previous. Serving moves first, so a crash in between
+/// is finished by the next run, which finds the predictor already serving it.
+pub fn restore_previous(
+    target: &Target<'_>,
+    isvc: &InferenceService,
+    reason: &str,
+) -> Result<Applied, CanaryError> {
+    let (mlflow, model) = (target.mlflow, target.model);
+    let before = Aliases::read(mlflow, model)?;
+    let previous = before
+        .previous
+        .clone()
+        .ok_or_else(|| ExecError::Precondition {
+            message: format!(
+                "no canary is running and `{model}` has no @previous to go back to ({})",
+                before.describe()
+            ),
+            help: Some("@previous is set when a promotion finishes".into()),
+        })?;
+    let (location, slot) = serving_location(target, isvc, &previous)?;
+    let mut applied = Applied::default();
+    if kserve::served_location(&isvc.object).as_deref() != Some(location.as_str()) {
+        let mut predictor = kserve::model_patch(&isvc.object, &slot, &location);
+        if let Some(fields) = predictor.as_object_mut() {
+            fields.insert("canaryTrafficPercent".into(), Value::Null);
+        }
+        let patch = json!({
+            "metadata": {"annotations": {
+                super::state::MODEL: model,
+                super::state::MODEL_VERSION: previous,
+                super::state::REASON: reason,
+            }},
+            "spec": {"predictor": predictor},
+        });
+        applied = send(target, isvc, patch)?;
+    }
+    applied.aliases_before = Some(aliases::rollback(mlflow, model, reason)?);
+    Ok(applied)
+}
+
+/// What serves `version`: the image its `verdict.image` tag names, or its artifact URI (KServe
+/// cannot load `models:/name@alias`); and where in the predictor that goes.
+fn serving_location(
+    target: &Target<'_>,
+    isvc: &InferenceService,
+    version: &str,
+) -> Result<(String, kserve::ModelSlot), CanaryError> {
+    let (mlflow, model) = (target.mlflow, target.model);
+    let image = mlflow
+        .model_version(model, version)?
+        .tags
+        .into_iter()
+        .find(|(k, _)| k == IMAGE_TAG)
+        .map(|(_, v)| v);
+    let location = match &image {
+        Some(image) => image.clone(),
+        None => mlflow.download_uri(model, version)?,
+    };
+    let slot = kserve::model_slot(&isvc.object, image.is_some()).map_err(|message| {
+        ExecError::Precondition {
+            message: format!("cannot serve version {version}: {message}"),
+            help: None,
+        }
+    })?;
+    Ok((location, slot))
+}
+
+/// The new model and the first stage's share in one patch: set apart, the new revision would
+/// take all traffic before the share arrived.
+fn start(
+    target: &Target<'_>,
+    isvc: &InferenceService,
+    version: &str,
+    percent: i64,
+) -> Result<Applied, CanaryError> {
+    let (mlflow, model) = (target.mlflow, target.model);
+    let (location, slot) = serving_location(target, isvc, version)?;
+    let state = CanaryState {
+        phase: Phase::Running,
+        stage: 0,
+        stage_started_ms: target.now_ms,
+        version: version.to_string(),
+        stable_version: mlflow.alias(model, CHAMPION)?,
+        policy_sha256: target.policy_sha256.to_string(),
+        reason: None,
+    };
+    let mut patch = traffic_patch(&state, model, percent.into());
+    if let (Some(predictor), Value::Object(fields)) = (
+        patch
+            .pointer_mut("/spec/predictor")
+            .and_then(Value::as_object_mut),
+        kserve::model_patch(&isvc.object, &slot, &location),
+    ) {
+        predictor.extend(fields);
+    }
+    send(target, isvc, patch)
+}
+
+/// The state annotations and `canaryTrafficPercent` (a number, or `null` to remove it).
+pub fn traffic_patch(state: &CanaryState, model: &str, percent: Value) -> Value {
+    let shown = percent.as_i64().unwrap_or(100);
+    json!({
+        "metadata": {"annotations": state.annotations(model, shown)},
+        "spec": {"predictor": {"canaryTrafficPercent": percent}},
+    })
+}
+
+fn send(
+    target: &Target<'_>,
+    isvc: &InferenceService,
+    patch: Value,
+) -> Result<Applied, CanaryError> {
+    target.kserve.patch(isvc, &patch)?;
+    Ok(Applied {
+        patch: Some(patch),
+        aliases_before: None,
+    })
+}

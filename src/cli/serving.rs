@@ -1,0 +1,124 @@
+//! What the rollout commands (`canary step`, `rollback`, `status`) share: the policy's model,
+//! registry and serving settings resolved into connected clients, and the planned calls of a
+//! dry run as text.
+
+use super::parse_now;
+use crate::exec::ExecError;
+use crate::exec::http::PlannedCall;
+use crate::exec::kserve::Kserve;
+use crate::exec::kubeconfig::Selection;
+use crate::exec::mlflow::Mlflow;
+use crate::plan::{PolicyPlan, Service, SettingValue};
+
+/// The clients and names a rollout command works with.
+pub struct Rollout {
+    pub model: String,
+    pub mlflow: Mlflow,
+    pub kserve: Kserve,
+    pub now_ms: i64,
+}
+
+impl Rollout {
+    pub fn connect(plan: &PolicyPlan, now: Option<&str>, apply: bool) -> Result<Self, ExecError> {
+        let model = plan.model.clone().ok_or_else(|| ExecError::Config {
+            service: "MLflow",
+            message: "the policy names no model".into(),
+            help: Some("add `model \"NAME\"` with the registered model's name".into()),
+        })?;
+        let serving = plan
+            .serving
+            .as_ref()
+            .filter(|s| s.kind == "kserve")
+            .ok_or_else(|| ExecError::Config {
+                service: "Kubernetes",
+                message: "the policy has no `serving kserve` block".into(),
+                help: Some(
+                    "add `serving kserve \"NAME\" { namespace = \"NS\" }` naming the InferenceService"
+                        .into(),
+                ),
+            })?;
+        let name = serving.name.clone().unwrap_or_else(|| model.clone());
+        let selection = Selection {
+            kubeconfig: setting(serving, "kubeconfig")?,
+            context: setting(serving, "context")?,
+        };
+        let namespace = setting(serving, "namespace")?;
+        let now_ms = parse_now(now).map_err(|message| ExecError::Config {
+            service: "verdict",
+            message,
+            help: None,
+        })?;
+        Ok(Rollout {
+            mlflow: Mlflow::connect(registry_uri(plan)?.as_deref(), apply)?,
+            kserve: Kserve::connect(&selection, namespace.as_deref(), &name, apply)?,
+            model,
+            now_ms,
+        })
+    }
+
+    /// Every write of a dry run, Kubernetes and MLflow, in the order they were planned.
+    pub fn planned(&self) -> Vec<PlannedCall> {
+        let mut calls = self.kserve.planned();
+        calls.extend(self.mlflow.planned());
+        calls
+    }
+}
+
+/// `uri` in `registry mlflow { ... }`.
+pub fn registry_uri(plan: &PolicyPlan) -> Result<Option<String>, ExecError> {
+    match &plan.registry {
+        Some(registry) => setting(registry, "uri"),
+        None => Ok(None),
+    }
+}
+
+/// A service setting: a string, or `env("VAR")` read now (an unset variable is an error).
+pub fn setting(service: &Service, key: &str) -> Result<Option<String>, ExecError> {
+    let label = match service.kind.as_str() {
+        "mlflow" => "MLflow",
+        _ => "Kubernetes",
+    };
+    match service
+        .settings
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v)
+    {
+        Some(SettingValue::Text(text)) => Ok(Some(text.clone())),
+        Some(SettingValue::Env(var)) => match std::env::var(var) {
+            Ok(value) if !value.is_empty() => Ok(Some(value)),
+            _ => Err(ExecError::Config {
+                service: label,
+                message: format!("the policy reads `{key}` from `{var}`, which is not set"),
+                help: Some(format!("export {var}=...")),
+            }),
+        },
+        Some(SettingValue::Number(n)) => Ok(Some(n.to_string())),
+        None => Ok(None),
+    }
+}
+
+/// The calls of a dry run, one a line. Patches are printed whole (they are the point of a dry
+/// run of a rollout); other bodies are cut short for the terminal.
+pub fn planned_text(calls: &[PlannedCall]) -> String {
+    const LIMIT: usize = 160;
+    let mut out = String::new();
+    for call in calls {
+        let body = match &call.body {
+            None => String::new(),
+            Some(serde_json::Value::String(s)) => format!(" {s}"),
+            Some(body) if call.method == "PATCH" => format!(" {body}"),
+            Some(body) => {
+                let text = body.to_string();
+                if text.chars().count() <= LIMIT {
+                    format!(" {text}")
+                } else {
+                    let head: String = text.chars().take(LIMIT).collect();
+                    format!(" {head}… ({} bytes in all)", text.len())
+                }
+            }
+        };
+        out.push_str(&format!("  {} {}{body}\n", call.method, call.path));
+    }
+    out
+}

@@ -1,0 +1,209 @@
+//! `at 95%`: a check decided on a one-sided confidence bound instead of the point value.
+//!
+//! A check `metric op w · baseline + b at C` holds when the C-level bound of the contrast
+//! `D = metric(tested) − w · metric(baseline)` stays on the passing side of `b`: the lower bound
+//! for `>`/`>=`, the upper bound for `<`/`<=`. AUROC against `champion ± b` (w = 1) or a constant
+//! uses DeLong's variance, paired when the policy joins the slices; every other metric, and AUROC
+//! with another weight, a seeded percentile bootstrap (paired and stratified by label where that
+//! applies). The report shows the tested value moved by the bound's distance from the estimate,
+//! compared with the usual threshold, so a reader sees "0.853 (95% lower bound) >= 0.850".
+
+use serde::Serialize;
+
+use super::compute::{self, Columns};
+use super::{GateInputs, compare};
+use crate::ast::CmpOp;
+use crate::metrics::registry::MetricId;
+use crate::plan::{Bound, CheckPlan};
+use crate::stats::bootstrap::{self, BootstrapDifference};
+use crate::stats::{delong, normal};
+
+/// How a check's confidence bound was obtained, for the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Confidence {
+    pub level: f64,
+    /// `delong-paired`, `delong-unpaired`, `delong` (one slice), `bootstrap-paired`, `bootstrap`.
+    pub method: &'static str,
+    /// The contrast `tested − w · baseline` (or the tested value against a constant).
+    pub estimate: f64,
+    /// Its one-sided bound at `level`, the number the check compares.
+    pub bound: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resamples: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+}
+
+/// The result of a bounded comparison: the conservative tested value and how it was found.
+pub struct Bounded {
+    /// The tested value moved to its bound: what the check compares with its threshold.
+    pub value: f64,
+    pub lower: bool,
+    pub p_value: Option<f64>,
+    pub confidence: Confidence,
+}
+
+pub fn bound(
+    check: &CheckPlan,
+    inputs: &GateInputs<'_>,
+    tested_value: f64,
+    level: f64,
+) -> Result<Bounded, String> {
+    let lower = match check.op {
+        CmpOp::Ge | CmpOp::Gt => true,
+        CmpOp::Le | CmpOp::Lt => false,
+        CmpOp::Eq | CmpOp::Ne => {
+            return Err(format!(
+                "a confidence bound needs `<`, `<=`, `>` or `>=`, not `{}`",
+                check.op.symbol()
+            ));
+        }
+    };
+    let weight = baseline_weight(&check.bound)?;
+    let call = &check.metric;
+    let tested = compute::columns(call, inputs.tested, inputs.drop_nulls)
+        .map_err(|e| format!("{}: {e}", inputs.tested.slice_name()))?;
+    let baseline = if weight == 0.0 {
+        None
+    } else {
+        Some(
+            compute::columns(call, inputs.baseline, inputs.drop_nulls)
+                .map_err(|e| format!("{}: {e}", inputs.baseline.slice_name()))?,
+        )
+    };
+    let z = normal::quantile(level);
+    let side = |estimate: f64, std_error: f64| {
+        if lower {
+            estimate - z * std_error
+        } else {
+            estimate + z * std_error
+        }
+    };
+    let (estimate, bound, p_value, method, resampled) = match (&baseline, call.id) {
+        (None, MetricId::Auroc) => {
+            let (label, score) = labelled(&tested)?;
+            let v = delong::auroc_variance(label, score).map_err(|e| e.to_string())?;
+            let se = v.variance.sqrt();
+            (v.auc, side(v.auc, se), None, "delong", false)
+        }
+        (Some(baseline), MetricId::Auroc) if weight == 1.0 => {
+            let (label, score) = labelled(&tested)?;
+            let (baseline_label, baseline_score) = labelled(baseline)?;
+            let paired = inputs.paired && label == baseline_label;
+            let comparison = if paired {
+                delong::delong_paired(label, score, baseline_score)
+            } else {
+                delong::delong_unpaired(
+                    delong::Scored { label, score },
+                    delong::Scored {
+                        label: baseline_label,
+                        score: baseline_score,
+                    },
+                )
+            }
+            .map_err(|e| format!("DeLong's test: {e}"))?;
+            let method = if paired {
+                "delong-paired"
+            } else {
+                "delong-unpaired"
+            };
+            (
+                comparison.difference,
+                side(comparison.difference, comparison.std_error),
+                Some(comparison.p_value),
+                method,
+                false,
+            )
+        }
+        (None, _) => {
+            let rows = tested.rows()?;
+            let b =
+                bootstrap::bootstrap_metric(&rows, |r| compute::metric(call, r), &inputs.bootstrap)
+                    .map_err(|e| format!("bootstrap: {e}"))?;
+            let bound = if lower {
+                b.lower_bound(level)
+            } else {
+                b.upper_bound(level)
+            };
+            (b.estimate, bound, None, "bootstrap", true)
+        }
+        (Some(baseline), _) => {
+            let contrast = contrast(call, &tested, baseline, weight, inputs)?;
+            let bound = if lower {
+                contrast.0.lower_bound(level)
+            } else {
+                contrast.0.upper_bound(level)
+            };
+            (contrast.0.difference, bound, None, contrast.1, true)
+        }
+    };
+    if !bound.is_finite() {
+        return Err(format!("the confidence bound is undefined ({bound})"));
+    }
+    Ok(Bounded {
+        value: tested_value - (estimate - bound),
+        lower,
+        p_value,
+        confidence: Confidence {
+            level,
+            method,
+            estimate,
+            bound,
+            resamples: resampled.then_some(inputs.bootstrap.resamples),
+            seed: resampled.then_some(inputs.bootstrap.seed),
+        },
+    })
+}
+
+/// The bootstrap of `tested − weight · baseline`, paired when the slices are joined row for
+/// row (same length).
+fn contrast(
+    call: &crate::plan::MetricCall,
+    tested: &Columns,
+    baseline: &Columns,
+    weight: f64,
+    inputs: &GateInputs<'_>,
+) -> Result<(BootstrapDifference, &'static str), String> {
+    let (t, b) = (tested.rows()?, baseline.rows()?);
+    let paired = inputs.paired && t.len() == b.len() && tested.label() == baseline.label();
+    let options = bootstrap::BootstrapOptions {
+        paired,
+        ..inputs.bootstrap
+    };
+    let result =
+        bootstrap::bootstrap_contrast(&t, &b, weight, |r| compute::metric(call, r), &options)
+            .map_err(|e| format!("bootstrap: {e}"))?;
+    Ok((
+        result,
+        if paired {
+            "bootstrap-paired"
+        } else {
+            "bootstrap"
+        },
+    ))
+}
+
+fn labelled(columns: &Columns) -> Result<(&[bool], &[f64]), String> {
+    let label = columns.label().ok_or("the metric has no label column")?;
+    Ok((label, columns.float(0)))
+}
+
+/// `w` in a bound `w · baseline + b`; 0 for a constant bound. Bounds that are not linear in the
+/// baseline (`1 / champion`) have no contrast to bound.
+fn baseline_weight(bound: &Bound) -> Result<f64, String> {
+    if !bound.uses_baseline() {
+        return Ok(0.0);
+    }
+    let offset = bound.value(0.0);
+    let weight = bound.value(1.0) - offset;
+    let linear = [2.0, -3.0, 10.0]
+        .iter()
+        .all(|&x| compare::nearly_equal(bound.value(x), weight * x + offset));
+    if !linear || !weight.is_finite() || !offset.is_finite() || weight == 0.0 {
+        return Err(
+            "a confidence bound needs a bound linear in the baseline, such as `champion * 1.1` or `champion - 0.005`"
+                .into(),
+        );
+    }
+    Ok(weight)
+}

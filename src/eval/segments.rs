@@ -1,0 +1,206 @@
+//! `by COLUMN`: a check evaluated on the rows of each value of a column, so that an overall
+//! improvement cannot hide a regression in one market or device.
+//!
+//! Every segment is listed: evaluated (pass, fail, error) or skipped with the reason. A segment
+//! with rows in the baseline slice and none in the tested one is an error (the challenger was
+//! not evaluated on that traffic); one with too few rows on either side is skipped; one found
+//! only in the tested slice is skipped when the bound needs the baseline's value. The check
+//! fails when a segment fails and errors when a segment errors or when no segment was evaluated.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::IdxSize;
+use serde::Serialize;
+
+use super::{CheckOutcome, GateInputs, Status, Values, measure};
+use crate::data::{self, Slice};
+use crate::plan::CheckPlan;
+
+/// `by` segments with fewer rows on either side are skipped unless the policy says
+/// `require segment_rows >= N`: below about a hundred rows a segment's metric is mostly noise.
+pub const DEFAULT_MIN_SEGMENT_ROWS: u64 = 100;
+
+/// More distinct values than this is a column of ids, not segments.
+const MAX_SEGMENTS: usize = 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SegmentStatus {
+    Pass,
+    Fail,
+    Error,
+    Skipped,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SegmentOutcome {
+    /// The column's value (`null` for missing values).
+    pub value: String,
+    /// Rows of the segment in the baseline and the tested slice.
+    pub rows: [usize; 2],
+    pub challenger: Option<f64>,
+    pub champion: Option<f64>,
+    pub threshold: Option<f64>,
+    pub ci: Option<[Option<f64>; 2]>,
+    pub status: SegmentStatus,
+    pub reason: Option<String>,
+}
+
+pub(super) fn measure_segments(
+    check: &CheckPlan,
+    column: &str,
+    inputs: &GateInputs<'_>,
+    outcome: &mut CheckOutcome,
+) -> Result<(), String> {
+    let groups = group(inputs, column)?;
+    let tested_slice = inputs.tested.slice();
+    let baseline_slice = inputs.baseline.slice();
+    let mut segments = Vec::with_capacity(groups.len());
+    for (value, [baseline_rows, tested_rows]) in groups {
+        let rows = [baseline_rows.len(), tested_rows.len()];
+        let skipped = |reason: String| SegmentOutcome {
+            value: value.clone(),
+            rows,
+            challenger: None,
+            champion: None,
+            threshold: None,
+            ci: None,
+            status: SegmentStatus::Skipped,
+            reason: Some(reason),
+        };
+        let min = inputs.min_segment_rows as usize;
+        let segment = if tested_rows.is_empty() {
+            SegmentOutcome {
+                status: SegmentStatus::Error,
+                reason: Some(format!(
+                    "{} rows in `{}` and none in `{}`: the {} was not evaluated on this segment",
+                    rows[0],
+                    inputs.baseline.slice_name(),
+                    inputs.tested.slice_name(),
+                    inputs.tested.slice_name()
+                )),
+                ..skipped(String::new())
+            }
+        } else if baseline_rows.is_empty() && check.bound.uses_baseline() {
+            skipped(format!(
+                "not in `{}`, so the bound has no baseline value",
+                inputs.baseline.slice_name()
+            ))
+        } else if rows[1] < min || (check.bound.uses_baseline() && rows[0] < min) {
+            skipped(format!(
+                "fewer than {min} rows (set with `require segment_rows >= N`)"
+            ))
+        } else {
+            let tested = subset(tested_slice, tested_rows)?;
+            let baseline = subset(baseline_slice, baseline_rows)?;
+            evaluate(check, inputs, &tested, &baseline, value.clone(), rows)
+        };
+        segments.push(segment);
+    }
+    let summary = summarise(&segments, column);
+    outcome.segments = Some(segments);
+    let (status, reason) = summary?;
+    outcome.status = status;
+    outcome.reason = reason;
+    Ok(())
+}
+
+/// Row numbers of each value of `column` in the baseline and the tested slice, by value.
+fn group(
+    inputs: &GateInputs<'_>,
+    column: &str,
+) -> Result<BTreeMap<String, [Vec<IdxSize>; 2]>, String> {
+    let mut groups: BTreeMap<String, [Vec<IdxSize>; 2]> = BTreeMap::new();
+    for (side, values) in [inputs.baseline, inputs.tested].into_iter().enumerate() {
+        let keys = data::text_values(&values.slice().frame, column)
+            .map_err(|e| format!("{}: column `{column}`: {e}", values.slice_name()))?;
+        for (row, key) in keys.into_iter().enumerate() {
+            let key = key.unwrap_or_else(|| "null".to_string());
+            if !groups.contains_key(&key) && groups.len() == MAX_SEGMENTS {
+                return Err(format!(
+                    "`{column}` has more than {MAX_SEGMENTS} distinct values; segment by a coarser column"
+                ));
+            }
+            let row = IdxSize::try_from(row)
+                .map_err(|_| format!("{}: too many rows to segment", values.slice_name()))?;
+            groups.entry(key).or_default()[side].push(row);
+        }
+    }
+    Ok(groups)
+}
+
+fn subset(slice: &Slice, rows: Vec<IdxSize>) -> Result<Slice, String> {
+    slice
+        .subset(rows)
+        .map_err(|e| format!("{}: selecting a segment: {e}", slice.name))
+}
+
+fn evaluate(
+    check: &CheckPlan,
+    inputs: &GateInputs<'_>,
+    tested: &Slice,
+    baseline: &Slice,
+    value: String,
+    rows: [usize; 2],
+) -> SegmentOutcome {
+    let (tested, baseline) = (Values::new(tested), Values::new(baseline));
+    let segment_inputs = GateInputs {
+        tested: &tested,
+        baseline: &baseline,
+        ..*inputs
+    };
+    let mut outcome = super::blank_outcome(String::new(), check);
+    let measured = measure(check, &segment_inputs, &mut outcome);
+    SegmentOutcome {
+        value,
+        rows,
+        challenger: outcome.challenger,
+        champion: outcome.champion,
+        threshold: outcome.threshold,
+        ci: outcome.ci,
+        status: match (&measured, outcome.status) {
+            (Err(_), _) | (_, Status::Error) => SegmentStatus::Error,
+            (Ok(()), Status::Fail) => SegmentStatus::Fail,
+            (Ok(()), _) => SegmentStatus::Pass,
+        },
+        reason: measured.err().or(outcome.reason),
+    }
+}
+
+/// The check's status and reason from its segments; `Err` when it cannot be decided.
+fn summarise(
+    segments: &[SegmentOutcome],
+    column: &str,
+) -> Result<(Status, Option<String>), String> {
+    let with = |status| segments.iter().filter(move |s| s.status == status);
+    let describe = |s: &SegmentOutcome| {
+        format!(
+            "{column} = {}: {}",
+            s.value,
+            s.reason.as_deref().unwrap_or("no reason given")
+        )
+    };
+    let more = |count: usize| {
+        if count > 1 {
+            format!(" (and {} more)", count - 1)
+        } else {
+            String::new()
+        }
+    };
+    if let Some(first) = with(SegmentStatus::Error).next() {
+        return Err(describe(first) + &more(with(SegmentStatus::Error).count()));
+    }
+    if with(SegmentStatus::Pass).count() + with(SegmentStatus::Fail).count() == 0 {
+        return Err(format!(
+            "no segment of `{column}` could be evaluated ({} skipped)",
+            segments.len()
+        ));
+    }
+    match with(SegmentStatus::Fail).next() {
+        Some(first) => Ok((
+            Status::Fail,
+            Some(describe(first) + &more(with(SegmentStatus::Fail).count())),
+        )),
+        None => Ok((Status::Pass, None)),
+    }
+}

@@ -1,0 +1,311 @@
+//! The canary end to end: `verdict canary step --now ...` against the real Kubernetes API server
+//! and the real MLflow server, over live traffic made by `verdict-datagen --only traffic`.
+//! The tests play KServe's controller (they write the status after each patch).
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::kserve::{Api, check_patch_against_crd, cluster};
+use crate::mlflow::{alias, registered_model, server, set_alias, tag};
+use crate::support::{Run, TempDir, Verdict};
+
+const T0: &str = "2026-11-26T00:00:00Z";
+
+fn at(minutes: i64) -> String {
+    let t0 = chrono::DateTime::parse_from_rfc3339(T0).expect("T0");
+    (t0 + chrono::Duration::minutes(minutes)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Live traffic over [from, to) minutes after T0 into `dir`.
+fn traffic(dir: &Path, from: i64, to: i64, rows: usize) {
+    let out = Command::new(env!("CARGO_BIN_EXE_verdict-datagen"))
+        .args(["--only", "traffic", "--rows", &rows.to_string()])
+        .args(["--from", &at(from), "--to", &at(to)])
+        .arg("--out")
+        .arg(dir)
+        .output()
+        .expect("datagen runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The seed policy's canary, for the test's model and InferenceService.
+fn policy(dir: &TempDir, model: &str, isvc: &str, kubeconfig: &str) -> String {
+    let text = format!(
+        r#"model "{model}"
+
+registry mlflow {{
+  uri = env("MLFLOW_TRACKING_URI")
+}}
+
+serving kserve "{isvc}" {{
+  namespace = "default"
+  kubeconfig = "{kubeconfig}"
+}}
+
+data {{
+  canary = parquet("{dir}/canary")
+  stable = parquet("{dir}/stable")
+  recent 7d on ts
+}}
+
+canary {{
+  stage 5% for 30m, min 2000 requests
+  stage 25% for 2h
+  stage 50% for 4h
+  stage 100% for 1h
+  guard rate(status >= 500) <= stable + 0.005
+  guard p99(latency_ms) <= stable * 1.1
+  guard rate(score < 0 or score > 1) == 0  # sanity grader on outputs
+  no traffic for 15m -> rollback
+}}
+"#,
+        dir = dir.0.display()
+    );
+    dir.file("canary.policy", text)
+}
+
+fn step(policy: &str, uri: &str, minutes: i64, apply: bool) -> (Run, Value) {
+    let mut args = vec![
+        "canary".to_string(),
+        "step".into(),
+        policy.into(),
+        "--now".into(),
+        at(minutes),
+        "--format".into(),
+        "json".into(),
+    ];
+    if apply {
+        args.push("--apply".into());
+    }
+    let run = Verdict::new()
+        .args(args)
+        .env("MLFLOW_TRACKING_URI", uri)
+        .env("VERDICT_HTTP_ATTEMPTS", "1")
+        .run();
+    let json: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e})\n--- stdout\n{}\n--- stderr\n{}",
+            run.stdout, run.stderr
+        )
+    });
+    // Every patch verdict sends or plans must fit the CRD's schema.
+    for call in json["planned_calls"].as_array().into_iter().flatten() {
+        if call["method"] == "PATCH" {
+            check_patch_against_crd(&call["body"]).expect("planned patch fits the CRD");
+        }
+    }
+    if !json["patch"].is_null() {
+        check_patch_against_crd(&json["patch"]).expect("patch fits the CRD");
+    }
+    (run, json)
+}
+
+struct Setup {
+    uri: String,
+    model: String,
+    isvc: String,
+    api: Api,
+    policy: String,
+    dir: TempDir,
+}
+
+/// Model versions 1 (@champion, served), 2 (@challenger) and 3; the InferenceService serving
+/// version 1; a policy naming both; empty canary and stable folders.
+fn setup(test: &str) -> Option<Setup> {
+    let (Some(uri), Some(config)) = (server(), cluster()) else {
+        return None;
+    };
+    let model = registered_model(&uri, &format!("canary-{test}"), 3);
+    set_alias(&uri, &model, "challenger", "2");
+    let isvc = format!("canary-{test}-{}", std::process::id());
+    let api = Api::new(&config);
+    api.create(&isvc, &format!("s3://models/{model}/v1"));
+    let dir = TempDir::new(&format!("canary-{test}"));
+    for sub in ["canary", "stable"] {
+        std::fs::create_dir_all(dir.0.join(sub)).expect("mkdir");
+    }
+    let policy = policy(&dir, &model, &isvc, &config);
+    Some(Setup {
+        uri,
+        model,
+        isvc,
+        api,
+        policy,
+        dir,
+    })
+}
+
+impl Setup {
+    /// Generated traffic over [from, to) minutes, served by the canary as `canary_file`.
+    fn traffic(&self, from: i64, to: i64, rows: usize, canary_file: &str) {
+        let raw = self.dir.0.join(format!("raw-{from}"));
+        traffic(&raw, from, to, rows);
+        for (file, into) in [(canary_file, "canary"), ("stable", "stable")] {
+            std::fs::rename(
+                raw.join(format!("{file}.parquet")),
+                self.dir.0.join(into).join(format!("{from}.parquet")),
+            )
+            .expect("move slice");
+        }
+    }
+
+    fn step(&self, minutes: i64, expect: i32) -> Value {
+        let (run, json) = step(&self.policy, &self.uri, minutes, true);
+        run.expect_code(expect);
+        self.api.reconcile(&self.isvc);
+        json
+    }
+
+    fn percent(&self) -> Option<i64> {
+        self.api.get(&self.isvc)["spec"]["predictor"]["canaryTrafficPercent"].as_i64()
+    }
+}
+
+#[test]
+fn a_full_rollout_advances_stage_by_stage_and_moves_the_aliases() {
+    let Some(s) = setup("full") else { return };
+    // 8 requests a minute on each side over the whole 7.5 hours.
+    s.traffic(0, 450, 60_000, "canary");
+
+    // A dry run prints the one patch that starts the canary, and changes nothing.
+    let (run, json) = step(&s.policy, &s.uri, 0, false);
+    run.expect_code(0);
+    assert_eq!(json["decision"]["decision"], "start");
+    let calls = json["planned_calls"].as_array().expect("calls");
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    let body = &calls[0]["body"];
+    assert_eq!(body["spec"]["predictor"]["canaryTrafficPercent"], 5);
+    let uri = body["spec"]["predictor"]["model"]["storageUri"]
+        .as_str()
+        .expect("storageUri");
+    assert!(!uri.starts_with("models:/"), "{uri}");
+    assert!(body["metadata"]["resourceVersion"].is_string());
+    assert_eq!(
+        body["metadata"]["annotations"]["verdict.dev/model-version"],
+        "2"
+    );
+    assert_eq!(s.percent(), None);
+
+    let json = s.step(0, 0);
+    assert_eq!(json["decision"]["decision"], "start");
+    assert_eq!(s.percent(), Some(5));
+    let served = s.api.get(&s.isvc);
+    assert_eq!(
+        served["spec"]["predictor"]["model"]["storageUri"].as_str(),
+        Some(uri)
+    );
+
+    // Ten minutes in: too early, and too few requests: held, nothing changes.
+    let json = s.step(10, 0);
+    assert_eq!(json["decision"]["decision"], "hold", "{json}");
+    assert_eq!(s.percent(), Some(5));
+
+    for (minutes, percent) in [(30, 25), (150, 50), (390, 100)] {
+        let json = s.step(minutes, 0);
+        assert_eq!(json["decision"]["decision"], "advance", "{json}");
+        assert_eq!(json["decision"]["percent"], percent);
+        for guard in json["observation"]["guards"].as_array().expect("guards") {
+            assert_eq!(guard["status"], "pass", "{guard}");
+        }
+        assert_eq!(s.percent(), Some(percent));
+    }
+    let json = s.step(450, 0);
+    assert_eq!(json["decision"]["decision"], "promote", "{json}");
+    assert_eq!(s.percent(), None);
+    let served = s.api.get(&s.isvc);
+    assert_eq!(
+        served["metadata"]["annotations"]["verdict.dev/canary-phase"],
+        "promoted"
+    );
+    assert_eq!(alias(&s.uri, &s.model, "champion").as_deref(), Some("2"));
+    assert_eq!(alias(&s.uri, &s.model, "previous").as_deref(), Some("1"));
+    assert_eq!(alias(&s.uri, &s.model, "challenger"), None);
+
+    // Promoted and no new challenger: nothing to do.
+    let json = s.step(460, 0);
+    assert_eq!(json["decision"]["decision"], "hold");
+}
+
+#[test]
+fn a_p99_regression_at_25_percent_rolls_back_in_one_patch_with_the_aliases_intact() {
+    let Some(s) = setup("p99") else { return };
+    // Healthy during the 5% stage, 35% slower from the 25% stage on.
+    s.traffic(0, 30, 8_000, "canary");
+    s.traffic(30, 180, 8_000, "canary-slow");
+
+    s.step(0, 0);
+    let json = s.step(30, 0);
+    assert_eq!(json["decision"]["decision"], "advance", "{json}");
+    assert_eq!(s.percent(), Some(25));
+
+    // The dry run shows the rollback: one patch, traffic to 0%, then the registry calls.
+    let (run, json) = step(&s.policy, &s.uri, 60, false);
+    run.expect_code(1);
+    assert_eq!(json["decision"]["decision"], "rollback");
+    let reason = json["decision"]["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("p99(latency_ms) <= stable * 1.1"),
+        "{reason}"
+    );
+    let calls = json["planned_calls"].as_array().expect("calls");
+    let patches: Vec<&Value> = calls.iter().filter(|c| c["method"] == "PATCH").collect();
+    assert_eq!(patches.len(), 1, "{calls:?}");
+    assert_eq!(
+        patches[0]["body"]["spec"]["predictor"]["canaryTrafficPercent"],
+        0
+    );
+    assert_eq!(calls[0]["method"], "PATCH", "the traffic goes back first");
+    assert_eq!(s.percent(), Some(25));
+
+    let before = s.api.get(&s.isvc)["metadata"]["resourceVersion"].clone();
+    let json = s.step(60, 1);
+    assert_eq!(json["decision"]["decision"], "rollback");
+    assert_eq!(s.percent(), Some(0));
+    let after = s.api.get(&s.isvc);
+    assert_ne!(after["metadata"]["resourceVersion"], before);
+    assert_eq!(
+        after["metadata"]["annotations"]["verdict.dev/canary-phase"],
+        "rolled-back"
+    );
+    // The champion never moved; the challenger is withdrawn and tagged with the reason.
+    assert_eq!(alias(&s.uri, &s.model, "champion").as_deref(), Some("1"));
+    assert_eq!(alias(&s.uri, &s.model, "previous"), None);
+    assert_eq!(alias(&s.uri, &s.model, "challenger"), None);
+    let tagged = tag(&s.uri, &s.model, "2", "verdict.rolled_back").unwrap_or_default();
+    assert!(tagged.contains("p99"), "{tagged}");
+
+    // Stepping again changes nothing.
+    let json = s.step(70, 0);
+    assert_eq!(json["decision"]["decision"], "hold");
+    assert_eq!(s.percent(), Some(0));
+}
+
+#[test]
+fn a_predictor_that_fails_rolls_back_and_a_foreign_state_is_undecided() {
+    let Some(s) = setup("ready") else { return };
+    s.traffic(0, 60, 8_000, "canary");
+    s.step(0, 0);
+    s.api.set_ready(&s.isvc, "False");
+    let (run, json) = step(&s.policy, &s.uri, 10, true);
+    run.expect_code(1);
+    let reason = json["decision"]["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("not ready"), "{reason}");
+    assert_eq!(s.percent(), Some(0));
+
+    // A new challenger starts a new canary; a policy edited mid-canary cannot step it.
+    set_alias(&s.uri, &s.model, "challenger", "3");
+    s.step(20, 0);
+    assert_eq!(s.percent(), Some(5));
+    let edited = std::fs::read_to_string(&s.policy).expect("policy") + "\n# edited\n";
+    std::fs::write(&s.policy, edited).expect("write");
+    let (run, json) = step(&s.policy, &s.uri, 60, true);
+    run.expect_code(2);
+    assert_eq!(json["decision"]["decision"], "undecided");
+    assert_eq!(s.percent(), Some(5));
+}
