@@ -8,8 +8,10 @@ use polars::prelude::DataType;
 
 use crate::data::{self, ColumnKind, DataError, Needed, Slice, SliceRequest, TimeFilter};
 use crate::eval::{self, GateInputs, Values};
+use crate::metrics::registry;
 use crate::metrics::registry::MetricId;
 use crate::plan::{ColumnSelector, DriftPlan, PolicyPlan};
+use crate::report::plots::{self, Plotted};
 use crate::report::{Report, ReportError, SliceInfo};
 
 pub struct DriftOptions {
@@ -78,6 +80,22 @@ pub fn run(
     report.checks = eval::evaluate_drift(drift, &columns, &inputs);
     report.verdict = eval::verdict_of(&report.checks);
     report.timings_ms.eval = eval_started.elapsed().as_millis() as u64;
+    let plotted: Vec<Plotted<'_>> = report
+        .checks
+        .iter()
+        .filter_map(|outcome| {
+            // One outcome per column, its metric written `psi(f00)` or `ks(amount).p`.
+            let name = outcome.metric.split('(').next()?;
+            Some(Plotted {
+                outcome,
+                metric: registry::lookup(name)?.id,
+                columns: vec![outcome.column.as_deref()?],
+                against: None,
+            })
+        })
+        .collect();
+    let figures = plots::gather(&plotted, &inputs, report.sides());
+    report.figures = figures;
     report.timings_ms.total = started.elapsed().as_millis() as u64;
     DriftRun {
         report,

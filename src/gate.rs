@@ -10,6 +10,7 @@ use crate::data::{self, DataError, Needed, Slice, SliceRequest};
 use crate::eval::{self, GateInputs, Values, compare};
 use crate::metrics::registry::{self, ParamKind};
 use crate::plan::{CheckPlan, GatePlan, PolicyPlan};
+use crate::report::plots::{self, Plotted};
 use crate::report::{Report, ReportError, SliceInfo};
 use crate::stats::bootstrap::BootstrapOptions;
 
@@ -105,6 +106,18 @@ pub fn run(
     }
     report.verdict = eval::verdict_of(&report.checks);
     report.timings_ms.eval = eval_started.elapsed().as_millis() as u64;
+    let plotted: Vec<Plotted<'_>> = checks
+        .iter()
+        .zip(&report.checks)
+        .map(|(plan, outcome)| Plotted {
+            outcome,
+            metric: plan.metric.id,
+            columns: plan.metric.columns.iter().map(String::as_str).collect(),
+            against: plan.metric.against.as_deref(),
+        })
+        .collect();
+    let figures = plots::gather(&plotted, &inputs, report.sides());
+    report.figures = figures;
     report.timings_ms.total = started.elapsed().as_millis() as u64;
     GateRun {
         report,

@@ -5,6 +5,7 @@ pub mod figures;
 pub mod html;
 mod human;
 mod markdown;
+pub mod plots;
 
 use serde::Serialize;
 

@@ -1,0 +1,166 @@
+//! Picks the plots a report shows and reads their data from the evaluated slices: ROC curves of
+//! both models for `auroc` checks, both distributions of a column for two-sample checks (psi,
+//! ks, kl, js, wasserstein), and for quantile, max, min and mean checks (p99(latency_ms),
+//! max(memory_mb)) both distributions with both sides' values marked. Runs after
+//! the checks are decided, on the same cached columns, and never changes a decision: a plot that
+//! cannot be drawn (a column that failed to load, one class only) is left out.
+
+use super::figures::{self, Curve, Figure, Marker, Series};
+use crate::eval::{CheckOutcome, GateInputs, Status, Values};
+use crate::metrics::registry::MetricId;
+
+/// Points kept per ROC curve: enough for a smooth curve in an 80 kB page.
+const ROC_POINTS: usize = 200;
+const BINS: usize = 30;
+/// Drift runs may test hundreds of columns: plot the drifted ones first, this many at most.
+const MAX_FIGURES: usize = 12;
+
+/// One decided check with what its plot needs to read.
+pub struct Plotted<'a> {
+    pub outcome: &'a CheckOutcome,
+    pub metric: MetricId,
+    /// Column arguments in parameter order (label, score / column).
+    pub columns: Vec<&'a str>,
+    /// The slice a two-sample check compares with, when not the baseline.
+    pub against: Option<&'a str>,
+}
+
+/// The figures for `checks`, drifted or failed checks first; `sides` names the tested and the
+/// baseline slice in legends.
+pub fn gather(checks: &[Plotted<'_>], inputs: &GateInputs<'_>, sides: (&str, &str)) -> Vec<Figure> {
+    let mut order: Vec<&Plotted<'_>> = checks
+        .iter()
+        .filter(|c| c.outcome.status != Status::Error && c.outcome.by.is_none())
+        .collect();
+    order.sort_by_key(|c| c.outcome.status == Status::Pass);
+    order
+        .into_iter()
+        .filter_map(|check| figure(check, inputs, sides))
+        .take(MAX_FIGURES)
+        .collect()
+}
+
+fn figure(check: &Plotted<'_>, inputs: &GateInputs<'_>, sides: (&str, &str)) -> Option<Figure> {
+    let outcome = check.outcome;
+    let baseline = match check.against {
+        Some(name) => inputs.others.iter().find(|v| v.slice_name() == name)?,
+        None => inputs.baseline,
+    };
+    // A drift outcome is one column of its check: its metric reads `psi(f00)`.
+    let title = match &outcome.column {
+        Some(_) => outcome.metric.clone(),
+        None => outcome.source.text.clone(),
+    };
+    match check.metric {
+        MetricId::Auroc => {
+            let (label, score) = (check.columns.first()?, check.columns.get(1)?);
+            let curves = [(sides.0, inputs.tested), (sides.1, baseline)]
+                .into_iter()
+                .filter_map(|(name, values)| roc(name, values, label, score))
+                .collect();
+            Some(Figure::Roc {
+                check_id: outcome.id.clone(),
+                title,
+                curves,
+            })
+        }
+        MetricId::Psi | MetricId::Ks | MetricId::Kl | MetricId::Js | MetricId::Wasserstein => {
+            let column = outcome
+                .column
+                .as_deref()
+                .or(check.columns.first().copied())?;
+            let baseline_name = baseline.slice_name().to_string();
+            histogram(
+                outcome,
+                title,
+                column,
+                inputs.tested,
+                baseline,
+                (sides.0, &baseline_name),
+                None,
+            )
+        }
+        MetricId::Quantile | MetricId::Max | MetricId::Min | MetricId::Mean => {
+            let column = check.columns.first()?;
+            let markers = [(sides.0, outcome.challenger), (sides.1, outcome.champion)]
+                .into_iter()
+                .filter_map(|(side, x)| {
+                    Some(Marker {
+                        label: format!("{side} {}", outcome.metric),
+                        x: x?,
+                    })
+                })
+                .collect();
+            histogram(
+                outcome,
+                title,
+                column,
+                inputs.tested,
+                baseline,
+                sides,
+                Some(markers),
+            )
+        }
+        _ => None,
+    }
+}
+
+fn roc(name: &str, values: &Values<'_>, label: &str, score: &str) -> Option<Curve> {
+    let labels = values.labels(label).ok()?;
+    let scores = values.f64s(score).ok()?;
+    let (labels, scores): (Vec<bool>, Vec<f64>) = labels
+        .iter()
+        .zip(scores.iter())
+        .filter_map(|(l, s)| Some(((*l)?, *s)))
+        .unzip();
+    let points = figures::roc_points(&labels, &scores, ROC_POINTS);
+    (!points.is_empty()).then(|| Curve {
+        label: name.to_string(),
+        points,
+    })
+}
+
+/// Both sides' distributions of `column` over shared bins. With markers (a quantile check),
+/// the bins end a quarter past the larger marker, so a long tail does not squash the bulk.
+fn histogram(
+    outcome: &CheckOutcome,
+    title: String,
+    column: &str,
+    tested: &Values<'_>,
+    baseline: &Values<'_>,
+    sides: (&str, &str),
+    markers: Option<Vec<Marker>>,
+) -> Option<Figure> {
+    let (t, b) = (tested.f64s(column).ok()?, baseline.f64s(column).ok()?);
+    let cap = markers
+        .as_ref()
+        .and_then(|m| m.iter().map(|m| m.x).reduce(f64::max))
+        .map(|x| x + 0.25 * x.abs());
+    let within = |v: &[f64]| -> Vec<f64> {
+        v.iter()
+            .copied()
+            .filter(|x| cap.is_none_or(|c| *x <= c))
+            .collect()
+    };
+    let edges = figures::histogram_edges(&within(&t), &within(&b), BINS);
+    if edges.is_empty() {
+        return None;
+    }
+    let series = vec![
+        Series {
+            label: sides.0.to_string(),
+            shares: figures::shares(&t, &edges),
+        },
+        Series {
+            label: sides.1.to_string(),
+            shares: figures::shares(&b, &edges),
+        },
+    ];
+    Some(Figure::Histogram {
+        check_id: outcome.id.clone(),
+        title,
+        edges,
+        series,
+        markers: markers.unwrap_or_default(),
+    })
+}
