@@ -1,8 +1,10 @@
-//! Criterion benches of the hot metrics at 1M and 10M rows: auroc, psi, ks and quantiles.
+//! Criterion benches of the hot metrics at 1M and 10M rows: auroc, psi, ks, quantiles, and
+//! DeLong's paired test behind `auroc(...) >= champion at 95%` with `join on`.
 //! `cargo bench --bench metrics` (release). Inputs come from a seeded generator, so runs compare.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use verdict::metrics::{binning::Bins, classification, ks, psi, summary};
+use verdict::stats::delong;
 
 /// splitmix64 in [0, 1).
 fn uniforms(seed: u64, n: usize) -> Vec<f64> {
@@ -43,6 +45,15 @@ fn bench(c: &mut Criterion) {
         });
         group.bench_function(BenchmarkId::new("p99", n), |b| {
             b.iter(|| summary::quantile(&scores, 0.99))
+        });
+        // A second model scoring the same rows, correlated with the first.
+        let rescored: Vec<f64> = uniforms(4, n)
+            .iter()
+            .zip(&scores)
+            .map(|(u, s)| ((0.8 * s + 0.2 * u) * 10_000.0).round() / 10_000.0)
+            .collect();
+        group.bench_function(BenchmarkId::new("delong_paired", n), |b| {
+            b.iter(|| delong::delong_paired(&labels, &rescored, &scores))
         });
         group.finish();
     }

@@ -53,6 +53,28 @@ def python_gate(champion, challenger):
     return time.perf_counter() - start
 
 
+def evidently_drift(reference, current):
+    """Evidently's DataDriftPreset on the score and the 20 features, as benches/drift-1m.policy
+    tests them. Prints the per-column values for the cross-check; returns the seconds taken by
+    reading and the report."""
+    start = time.perf_counter()
+    columns = ["score"] + FEATURES
+    ref = pl.read_parquet(reference, columns=columns).to_pandas()
+    cur = pl.read_parquet(current, columns=columns).to_pandas()
+    from evidently import Report
+    from evidently.presets import DataDriftPreset
+
+    snapshot = Report([DataDriftPreset()]).run(current_data=cur, reference_data=ref)
+    seconds = time.perf_counter() - start
+    values = {}
+    for metric in snapshot.dict()["metrics"]:
+        column = metric["config"].get("column")
+        if column is not None:
+            values[column] = metric["value"]
+    print(json.dumps(values))
+    return seconds
+
+
 if __name__ == "__main__":
     champion, challenger = sys.argv[1], sys.argv[2]
     print(json.dumps({"floor_s": floor(champion, challenger), "python_gate_s": python_gate(champion, challenger)}))

@@ -18,6 +18,8 @@ pub struct DriftOptions {
     /// Slice paths from the command line (`reference`, `current`), overriding the policy's.
     pub overrides: BTreeMap<String, String>,
     pub now_ms: i64,
+    /// Gather plot data for an HTML report (reads every tested column again).
+    pub figures: bool,
 }
 
 pub struct DriftRun {
@@ -80,22 +82,23 @@ pub fn run(
     report.checks = eval::evaluate_drift(drift, &columns, &inputs);
     report.verdict = eval::verdict_of(&report.checks);
     report.timings_ms.eval = eval_started.elapsed().as_millis() as u64;
-    let plotted: Vec<Plotted<'_>> = report
-        .checks
-        .iter()
-        .filter_map(|outcome| {
-            // One outcome per column, its metric written `psi(f00)` or `ks(amount).p`.
-            let name = outcome.metric.split('(').next()?;
-            Some(Plotted {
-                outcome,
-                metric: registry::lookup(name)?.id,
-                columns: vec![outcome.column.as_deref()?],
-                against: None,
+    if options.figures {
+        let plotted: Vec<Plotted<'_>> = report
+            .checks
+            .iter()
+            .filter_map(|outcome| {
+                // One outcome per column, its metric written `psi(f00)` or `ks(amount).p`.
+                let name = outcome.metric.split('(').next()?;
+                Some(Plotted {
+                    outcome,
+                    metric: registry::lookup(name)?.id,
+                    columns: vec![outcome.column.as_deref()?],
+                    against: None,
+                })
             })
-        })
-        .collect();
-    let figures = plots::gather(&plotted, &inputs, report.sides());
-    report.figures = figures;
+            .collect();
+        report.figures = plots::gather(&plotted, &inputs, report.sides());
+    }
     report.timings_ms.total = started.elapsed().as_millis() as u64;
     DriftRun {
         report,

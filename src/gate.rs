@@ -22,6 +22,9 @@ pub struct GateOptions<'a> {
     pub now_ms: i64,
     /// Resamples and seed of `at` bounds computed by bootstrap.
     pub bootstrap: BootstrapOptions,
+    /// Gather plot data for an HTML report: ROC curves and histograms read the tested columns
+    /// again, a cost a pipeline step without `--report` should not pay.
+    pub figures: bool,
 }
 
 pub struct GateRun {
@@ -106,18 +109,19 @@ pub fn run(
     }
     report.verdict = eval::verdict_of(&report.checks);
     report.timings_ms.eval = eval_started.elapsed().as_millis() as u64;
-    let plotted: Vec<Plotted<'_>> = checks
-        .iter()
-        .zip(&report.checks)
-        .map(|(plan, outcome)| Plotted {
-            outcome,
-            metric: plan.metric.id,
-            columns: plan.metric.columns.iter().map(String::as_str).collect(),
-            against: plan.metric.against.as_deref(),
-        })
-        .collect();
-    let figures = plots::gather(&plotted, &inputs, report.sides());
-    report.figures = figures;
+    if options.figures {
+        let plotted: Vec<Plotted<'_>> = checks
+            .iter()
+            .zip(&report.checks)
+            .map(|(plan, outcome)| Plotted {
+                outcome,
+                metric: plan.metric.id,
+                columns: plan.metric.columns.iter().map(String::as_str).collect(),
+                against: plan.metric.against.as_deref(),
+            })
+            .collect();
+        report.figures = plots::gather(&plotted, &inputs, report.sides());
+    }
     report.timings_ms.total = started.elapsed().as_millis() as u64;
     GateRun {
         report,

@@ -13,6 +13,10 @@ const EXIT_CODES: &str = "Exit codes:
   1  blocked: gate failed, drift detected, a file would be reformatted, rolled back
   2  could not decide: policy, usage, data or service error (fail closed)";
 
+const ROLLBACK_EXIT_CODES: &str = "Exit codes:
+  0  rolled back (or already rolled back: nothing left to do)
+  2  could not roll back: policy or service error, nothing to go back to";
+
 const CANARY_EXIT_CODES: &str = "Exit codes:
   0  started, advanced, held (too little time or traffic: inconclusive) or promoted
   1  rolled back (a guard failed, no traffic past the deadline, predictor not ready)
@@ -94,6 +98,32 @@ enum Command {
     Canary {
         #[command(subcommand)]
         command: CanaryCommand,
+    },
+    /// Send traffic and aliases back at any time: mid-canary, traffic to 0% in one patch and
+    /// @challenger withdrawn; after a full promotion, @previous's model served again and
+    /// @champion := @previous. Without --apply, prints the calls it would make.
+    #[command(after_help = ROLLBACK_EXIT_CODES)]
+    Rollback {
+        policy: PathBuf,
+        /// Recorded on the InferenceService and as a tag on the version rolled back.
+        #[arg(long)]
+        reason: Option<String>,
+        /// Make the changes (default: print them only).
+        #[arg(long)]
+        apply: bool,
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// Where the rollout stands: aliases and versions, traffic per revision, the canary's stage
+    /// and the time left in it.
+    #[command(after_help = EXIT_CODES)]
+    Status {
+        policy: PathBuf,
+        /// The current time (RFC 3339), for the time left; default: the system clock.
+        #[arg(long)]
+        now: Option<String>,
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
     },
     /// List the metrics the policy language knows, with their definitions.
     Metrics,
@@ -250,6 +280,32 @@ fn main() -> ExitCode {
                 stable,
                 now,
                 apply,
+                json: format == Format::Json,
+            },
+            color,
+        ),
+        Command::Rollback {
+            policy,
+            reason,
+            apply,
+            format,
+        } => cli::rollback::run_command(
+            &cli::rollback::RollbackArgs {
+                policy,
+                reason,
+                apply,
+                json: format == Format::Json,
+            },
+            color,
+        ),
+        Command::Status {
+            policy,
+            now,
+            format,
+        } => cli::status::run_command(
+            &cli::status::StatusArgs {
+                policy,
+                now,
                 json: format == Format::Json,
             },
             color,

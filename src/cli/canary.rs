@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::Serialize;
-use serde_json::json;
 
 use super::serving::{Rollout, planned_text};
 use super::{Outcome, load_policy, print};
@@ -214,7 +213,7 @@ fn human(record: &StepRecord<'_>, canary: &CanaryPlan, isvc: &InferenceService) 
         record.resource_version,
         isvc.canary_percent
             .map_or_else(|| "unset".to_string(), |p| p.to_string()),
-        json!(isvc.readiness)
+        isvc.readiness.describe()
     ));
     if let Some(state) = &record.state {
         let percent = canary
@@ -254,6 +253,12 @@ fn human(record: &StepRecord<'_>, canary: &CanaryPlan, isvc: &InferenceService) 
             "  the InferenceService changed while deciding ({} conflicts); decided again on the new state\n",
             record.conflicts
         ));
+    }
+    if record.applied && record.patch.is_some() {
+        out.push_str("  applied: the InferenceService was patched\n");
+    }
+    if let Some(after) = &record.aliases_after {
+        out.push_str(&format!("  aliases now: {}\n", after.describe()));
     }
     if !record.applied && !record.planned_calls.is_empty() {
         out.push_str("dry run: nothing was changed; with --apply these calls would be made:\n");

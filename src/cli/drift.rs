@@ -34,7 +34,11 @@ pub fn run_command(args: &DriftArgs, output: &Output) -> Outcome {
         &file.display_name(),
         &file.text,
         &plan,
-        &DriftOptions { overrides, now_ms },
+        &DriftOptions {
+            overrides,
+            now_ms,
+            figures: output.report_dir.is_some(),
+        },
     );
     emit(&file, &result.report, result.data_error.as_ref(), output)
 }

@@ -46,6 +46,7 @@ pub fn run_command(args: &GateArgs, color: bool) -> Outcome {
         overrides,
         now_ms,
         bootstrap: args.bootstrap,
+        figures: args.report_dir.is_some(),
     };
     let result = run(&file.display_name(), &file.text, &plan, &options);
     emit(

@@ -13,7 +13,11 @@ pub mod metrics;
 #[cfg(all(feature = "data", feature = "services"))]
 pub mod promote;
 #[cfg(all(feature = "data", feature = "services"))]
+pub mod rollback;
+#[cfg(all(feature = "data", feature = "services"))]
 pub mod serving;
+#[cfg(all(feature = "data", feature = "services"))]
+pub mod status;
 
 use std::io::Write;
 use std::path::Path;

@@ -74,6 +74,8 @@ fn promote(args: &PromoteArgs, file: &PolicyFile, plan: &PolicyPlan) -> Result<O
         overrides: slice_paths(plan, g, &args.version, &champion),
         now_ms,
         bootstrap: g.bootstrap,
+        // The trail uploads report.html.
+        figures: true,
     };
     let result = run(&file.display_name(), &file.text, plan, &options);
     let report = result.report;

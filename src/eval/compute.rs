@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::predicate;
-use crate::data::{Slice, f64_values};
+use crate::data::{Floats, Slice, f64_values};
 use crate::metrics::registry::MetricId;
 use crate::metrics::{self, MetricResult, Undefined};
 use crate::plan::{Bins, MetricCall};
@@ -14,7 +14,7 @@ use crate::stats::bootstrap::Rows;
 /// run in parallel.
 pub struct Values<'a> {
     slice: &'a Slice,
-    columns: Mutex<HashMap<String, Arc<Vec<f64>>>>,
+    columns: Mutex<HashMap<String, Arc<Floats>>>,
 }
 
 impl<'a> Values<'a> {
@@ -37,7 +37,7 @@ impl<'a> Values<'a> {
         self.slice.frame.height()
     }
 
-    pub fn f64s(&self, column: &str) -> Result<Arc<Vec<f64>>, String> {
+    pub fn f64s(&self, column: &str) -> Result<Arc<Floats>, String> {
         let cached = self.cache().get(column).map(Arc::clone);
         if let Some(values) = cached {
             return Ok(values);
@@ -51,7 +51,7 @@ impl<'a> Values<'a> {
         Ok(values)
     }
 
-    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Vec<f64>>>> {
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Floats>>> {
         self.columns.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -127,16 +127,11 @@ fn paired(
         .unzip())
 }
 
-fn single(
-    values: &Values<'_>,
-    call: &MetricCall,
-    drop_nulls: bool,
-) -> Result<Arc<Vec<f64>>, String> {
+fn single(values: &Values<'_>, call: &MetricCall, drop_nulls: bool) -> Result<Arc<Floats>, String> {
     let column = values.f64s(&call.columns[0])?;
     if drop_nulls {
-        return Ok(Arc::new(
-            column.iter().copied().filter(|v| v.is_finite()).collect(),
-        ));
+        let finite: Vec<f64> = column.iter().copied().filter(|v| v.is_finite()).collect();
+        return Ok(Arc::new(Floats::from(finite)));
     }
     Ok(column)
 }
@@ -145,13 +140,13 @@ fn single(
 /// them and on their bootstrap resamples alike.
 pub struct Columns {
     label: Option<Vec<bool>>,
-    floats: Vec<Arc<Vec<f64>>>,
+    floats: Vec<Arc<Floats>>,
     flags: Vec<Vec<bool>>,
 }
 
 impl Columns {
     pub fn rows(&self) -> Result<Rows<'_>, String> {
-        let floats: Vec<&[f64]> = self.floats.iter().map(|f| f.as_slice()).collect();
+        let floats: Vec<&[f64]> = self.floats.iter().map(|f| &***f).collect();
         let flags: Vec<&[bool]> = self.flags.iter().map(Vec::as_slice).collect();
         let rows = match &self.label {
             Some(label) => Rows::labelled(label, &floats),
@@ -165,7 +160,7 @@ impl Columns {
     }
 
     pub fn float(&self, index: usize) -> &[f64] {
-        self.floats.get(index).map_or(&[], |f| f.as_slice())
+        self.floats.get(index).map_or(&[], |f| &***f)
     }
 }
 
@@ -194,13 +189,16 @@ pub fn columns(
             let (labels, scores) = labelled(values, call, drop_nulls)?;
             Columns {
                 label: Some(labels),
-                floats: vec![Arc::new(scores)],
+                floats: vec![Arc::new(Floats::from(scores))],
                 flags: Vec::new(),
             }
         }
         MetricId::Rmse | MetricId::Mae | MetricId::R2 => {
             let (target, prediction) = paired(values, call, drop_nulls)?;
-            plain(vec![Arc::new(target), Arc::new(prediction)])
+            plain(vec![
+                Arc::new(Floats::from(target)),
+                Arc::new(Floats::from(prediction)),
+            ])
         }
         MetricId::Count | MetricId::Rate if call.predicate.is_some() => {
             let predicate = call.predicate.as_ref().ok_or("a condition is missing")?;

@@ -63,6 +63,16 @@ pub enum Readiness {
     Pending(String),
 }
 
+impl Readiness {
+    pub fn describe(&self) -> String {
+        match self {
+            Readiness::Ready => "ready".into(),
+            Readiness::NotReady(why) => format!("NOT READY: {why}"),
+            Readiness::Pending(why) => format!("pending: {why}"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct PredictorStatus {
     pub traffic: Vec<Traffic>,

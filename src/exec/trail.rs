@@ -95,6 +95,11 @@ pub fn record(
         "report.md",
         crate::report::render_markdown(report).into_bytes(),
     )?;
+    mlflow.upload_artifact(
+        &run,
+        "report.html",
+        crate::report::html::render(report).into_bytes(),
+    )?;
     mlflow.finish_run(&run.id)?;
     for (key, value) in [
         ("verdict.gate", verdict.to_string()),

@@ -16,6 +16,11 @@ use crate::eval::{CheckOutcome, Status, Verdict};
 
 const STYLE: &str = include_str!("html/style.css");
 
+/// The page may load nothing and run nothing, only use its own inline styles: should escaping
+/// ever miss, injected markup still cannot fetch or execute, and a browser reports the attempt
+/// on its console (the headless-browser test looks for exactly that).
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'";
+
 /// How many blocking failures the header lists before it only counts the rest.
 const WHY_SHOWN: usize = 8;
 
@@ -24,6 +29,7 @@ pub fn render(report: &Report) -> String {
     page.push_str(&format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n\
          <title>{} · {} · verdict {}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n",
         escape(report.headline()),
         escape(report.policy.model.as_deref().unwrap_or("model")),
@@ -34,7 +40,7 @@ pub fn render(report: &Report) -> String {
     page.push_str("<main>\n");
     errors(&mut page, report);
     checks(&mut page, report, &rows);
-    segments(&mut page, report, &rows);
+    segments(&mut page, report);
     drift_columns(&mut page, report, &rows);
     figures(&mut page, report);
     policy(&mut page, report);
@@ -92,10 +98,12 @@ fn badge(status: Status) -> String {
         Status::Error => "!",
         Status::Warn => "⚠",
     };
-    format!(
-        "<span class=\"st st-{0}\">{mark} {0}</span>",
-        status_word(status)
-    )
+    pill(status_word(status), mark)
+}
+
+/// A status as a coloured label; `word` is also its CSS class.
+fn pill(word: &str, mark: &str) -> String {
+    format!("<span class=\"st st-{word}\">{mark} {word}</span>")
 }
 
 /// Worst first: a group of outcomes shows the status of its worst member.
@@ -127,15 +135,12 @@ fn bound(check: &CheckOutcome) -> String {
     )
 }
 
-fn interval(check: &CheckOutcome) -> String {
-    check.ci.map_or_else(
-        || "—".to_string(),
-        |[lo, hi]| {
-            let end =
-                |v: Option<f64>, open: &str| v.map_or_else(|| open.to_string(), crate::eval::short);
-            format!("[{}, {}]", end(lo, "−∞"), end(hi, "∞"))
-        },
-    )
+/// The one-sided confidence bound of an `at` check (or segment), named by its end.
+fn interval(ci: Option<[Option<f64>; 2]>) -> String {
+    match ci.and_then(|[lo, hi]| lo.or(hi)) {
+        Some(v) => format!("{} {}", super::bound_side(ci), crate::eval::short(v)),
+        None => "—".to_string(),
+    }
 }
 
 fn reason(check: &CheckOutcome) -> String {
@@ -356,8 +361,10 @@ fn data(page: &mut String, report: &Report) {
             escape(&s.path),
             s.rows,
             s.rows_read,
-            s.positives
-                .map_or_else(|| "—".to_string(), |p| p.to_string()),
+            s.positives.zip(s.positives_percent()).map_or_else(
+                || "—".to_string(),
+                |(p, percent)| format!("{p} <span class=\"muted\">({percent:.2}%)</span>")
+            ),
             escape(&s.sha256),
             escape(s.sha256.get(..12).unwrap_or(&s.sha256)),
         ));

@@ -66,12 +66,8 @@ pub fn render(report: &Report) -> String {
                 .unwrap_or_default();
             let positives = slice
                 .positives
-                .map(|p| {
-                    format!(
-                        ", {p} positives ({:.2}%)",
-                        100.0 * p as f64 / slice.rows.max(1) as f64
-                    )
-                })
+                .zip(slice.positives_percent())
+                .map(|(p, percent)| format!(", {p} positives ({percent:.2}%)"))
                 .unwrap_or_default();
             out.push_str(&format!(
                 "  {}: {} rows of {} read ({}){range}{positives}\n",

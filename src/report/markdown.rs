@@ -70,7 +70,8 @@ pub fn render(report: &Report) -> String {
                 .unwrap_or_default();
             let positives = s
                 .positives
-                .map(|p| format!("{p} ({:.2}%)", 100.0 * p as f64 / s.rows.max(1) as f64))
+                .zip(s.positives_percent())
+                .map(|(p, percent)| format!("{p} ({percent:.2}%)"))
                 .unwrap_or_default();
             out.push_str(&format!(
                 "| {} | {} | {} | {positives} | {range} | `{}` |\n",

@@ -163,30 +163,7 @@ impl Report {
 /// every segment of a `by` check.
 pub fn details(check: &crate::eval::CheckOutcome) -> Vec<String> {
     use crate::eval::short;
-    let mut lines = Vec::new();
-    if let Some(c) = &check.confidence {
-        let side = if check.ci.is_some_and(|[lo, _]| lo.is_some()) {
-            "lower"
-        } else {
-            "upper"
-        };
-        let p = check
-            .p_value
-            .map(|p| format!(", p = {}", short(p)))
-            .unwrap_or_default();
-        let resamples = c
-            .resamples
-            .map(|n| format!(", {n} resamples, seed {}", c.seed.unwrap_or_default()))
-            .unwrap_or_default();
-        lines.push(format!(
-            "{}% {side} bound {}: {}, estimate {}, bound {}{resamples}{p}",
-            c.level * 100.0,
-            value(check.ci.and_then(|[lo, hi]| lo.or(hi))),
-            c.method,
-            short(c.estimate),
-            short(c.bound)
-        ));
-    }
+    let mut lines: Vec<String> = confidence(check).into_iter().collect();
     let column = check.by.as_deref().unwrap_or("segment");
     for segment in check.segments.iter().flatten() {
         use crate::eval::SegmentStatus as S;
@@ -216,12 +193,46 @@ pub fn details(check: &crate::eval::CheckOutcome) -> Vec<String> {
             segment
                 .reason
                 .as_deref()
-                .filter(|_| segment.status != S::Pass)
+                .filter(|_| matches!(segment.status, S::Error | S::Skipped))
                 .map(|r| format!(" ({r})"))
                 .unwrap_or_default()
         ));
     }
     lines
+}
+
+/// How the bound of an `at` check was found, in one line: "95% lower bound 0.75: delong-paired,
+/// estimate 0.001, bound -0.01, p = 0.88". Every rendering shows it, passing or not, since a
+/// pass on a bound is only as good as the method behind it.
+pub fn confidence(check: &crate::eval::CheckOutcome) -> Option<String> {
+    use crate::eval::short;
+    let c = check.confidence.as_ref()?;
+    let p = check
+        .p_value
+        .map(|p| format!(", p = {}", short(p)))
+        .unwrap_or_default();
+    let resamples = c
+        .resamples
+        .map(|n| format!(", {n} resamples, seed {}", c.seed.unwrap_or_default()))
+        .unwrap_or_default();
+    Some(format!(
+        "{}% {} bound {}: {}, estimate {}, bound {}{resamples}{p}",
+        c.level * 100.0,
+        bound_side(check.ci),
+        value(check.ci.and_then(|[lo, hi]| lo.or(hi))),
+        c.method,
+        short(c.estimate),
+        short(c.bound)
+    ))
+}
+
+/// Which end a one-sided confidence bound `[lower, null]` or `[null, upper]` gives.
+pub fn bound_side(ci: Option<[Option<f64>; 2]>) -> &'static str {
+    if ci.is_some_and(|[lo, _]| lo.is_some()) {
+        "lower"
+    } else {
+        "upper"
+    }
 }
 
 /// A metric value as the tables show it.
@@ -259,6 +270,12 @@ impl Report {
 }
 
 impl SliceInfo {
+    /// Positives as a percentage of the rows used, when they were counted.
+    pub fn positives_percent(&self) -> Option<f64> {
+        self.positives
+            .map(|p| 100.0 * p as f64 / self.rows.max(1) as f64)
+    }
+
     pub fn of(slice: &crate::data::Slice, positives: Option<u64>) -> SliceInfo {
         SliceInfo {
             slice: slice.name.clone(),

@@ -162,6 +162,29 @@ impl Setup {
         json
     }
 
+    fn verdict(&self, args: &[&str]) -> Run {
+        Verdict::new()
+            .args(args)
+            .env("MLFLOW_TRACKING_URI", &self.uri)
+            .env("VERDICT_HTTP_ATTEMPTS", "1")
+            .run()
+    }
+
+    fn rollback(&self, apply: bool) -> (Run, Value) {
+        let mut args = vec!["rollback", &self.policy, "--format", "json"];
+        if apply {
+            args.push("--apply");
+        }
+        let run = self.verdict(&args);
+        let json = serde_json::from_str(&run.stdout).unwrap_or(Value::Null);
+        for call in json["planned_calls"].as_array().into_iter().flatten() {
+            if call["method"] == "PATCH" {
+                check_patch_against_crd(&call["body"]).expect("planned patch fits the CRD");
+            }
+        }
+        (run, json)
+    }
+
     fn percent(&self) -> Option<i64> {
         self.api.get(&self.isvc)["spec"]["predictor"]["canaryTrafficPercent"].as_i64()
     }
@@ -230,6 +253,46 @@ fn a_full_rollout_advances_stage_by_stage_and_moves_the_aliases() {
     // Promoted and no new challenger: nothing to do.
     let json = s.step(460, 0);
     assert_eq!(json["decision"]["decision"], "hold");
+
+    // Later, the promotion itself is rolled back: version 1's model serves all traffic again
+    // and @champion goes back to it.
+    let text = s
+        .verdict(&["status", &s.policy, "--now", &at(470)])
+        .expect_code(0)
+        .stdout;
+    assert!(text.contains("@champion version 2"), "{text}");
+    assert!(text.contains("version 2 promoted"), "{text}");
+    let (run, json) = s.rollback(false);
+    run.expect_code(0);
+    assert_eq!(json["rolled_back"], "promotion");
+    let patch = &json["planned_calls"][0]["body"];
+    assert!(
+        patch["spec"]["predictor"]["model"]["storageUri"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("/v1")),
+        "{patch}"
+    );
+    let (run, _) = s.rollback(true);
+    run.expect_code(0);
+    s.api.reconcile(&s.isvc);
+    assert_eq!(alias(&s.uri, &s.model, "champion").as_deref(), Some("1"));
+    let served = s.api.get(&s.isvc);
+    assert_eq!(
+        served["spec"]["predictor"]["canaryTrafficPercent"],
+        Value::Null
+    );
+    assert_eq!(
+        served["metadata"]["annotations"]["verdict.dev/model-version"],
+        "1"
+    );
+    // Again: nothing left to do, nothing sent.
+    let (run, json) = s.rollback(false);
+    run.expect_code(0);
+    assert_eq!(
+        json["planned_calls"].as_array().map(Vec::len),
+        Some(0),
+        "{json}"
+    );
 }
 
 #[test]
@@ -287,10 +350,63 @@ fn a_p99_regression_at_25_percent_rolls_back_in_one_patch_with_the_aliases_intac
 }
 
 #[test]
+fn a_manual_rollback_mid_canary_sends_traffic_back_and_withdraws_the_challenger() {
+    let Some(s) = setup("manual") else { return };
+    s.traffic(0, 60, 8_000, "canary");
+    s.step(0, 0);
+    let text = s
+        .verdict(&["status", &s.policy, "--now", &at(10)])
+        .expect_code(0)
+        .stdout;
+    assert!(text.contains("stage 1 (5%)"), "{text}");
+    assert!(text.contains("stage time left 20m"), "{text}");
+    assert!(text.contains("5%"), "{text}");
+
+    let text = s.verdict(&["rollback", &s.policy]).expect_code(0).stdout;
+    assert!(text.contains("dry run"), "{text}");
+    assert!(text.contains(r#""canaryTrafficPercent":0"#), "{text}");
+    assert_eq!(s.percent(), Some(5));
+
+    let (run, json) = s.rollback(true);
+    run.expect_code(0);
+    assert_eq!(json["rolled_back"], "canary");
+    assert_eq!(s.percent(), Some(0));
+    assert_eq!(alias(&s.uri, &s.model, "challenger"), None);
+    assert_eq!(alias(&s.uri, &s.model, "champion").as_deref(), Some("1"));
+    assert_eq!(
+        tag(&s.uri, &s.model, "2", "verdict.rolled_back").as_deref(),
+        Some("manual rollback")
+    );
+    // Run again: already rolled back, nothing to send.
+    let (run, json) = s.rollback(false);
+    run.expect_code(0);
+    assert_eq!(
+        json["planned_calls"].as_array().map(Vec::len),
+        Some(0),
+        "{json}"
+    );
+}
+
+#[test]
 fn a_predictor_that_fails_rolls_back_and_a_foreign_state_is_undecided() {
     let Some(s) = setup("ready") else { return };
     s.traffic(0, 60, 8_000, "canary");
     s.step(0, 0);
+    // Missing traffic data: could not decide, nothing changed, the path named.
+    let run = s
+        .verdict(&[
+            "canary",
+            "step",
+            &s.policy,
+            "--now",
+            &at(40),
+            "--apply",
+            "--canary",
+            "/no/such/dir",
+        ])
+        .expect_code(2);
+    assert!(run.stderr.contains("/no/such/dir"), "{}", run.stderr);
+    assert_eq!(s.percent(), Some(5));
     s.api.set_ready(&s.isvc, "False");
     let (run, json) = step(&s.policy, &s.uri, 10, true);
     run.expect_code(1);
@@ -308,4 +424,50 @@ fn a_predictor_that_fails_rolls_back_and_a_foreign_state_is_undecided() {
     run.expect_code(2);
     assert_eq!(json["decision"]["decision"], "undecided");
     assert_eq!(s.percent(), Some(5));
+}
+
+#[test]
+fn an_unreachable_api_server_is_an_error_naming_it_and_changes_nothing() {
+    // Needs no service: the kubeconfig points at a port nobody listens on.
+    let dir = TempDir::new("canary-unreachable");
+    let kubeconfig = dir.file(
+        "kubeconfig",
+        "apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster:
+    server: https://127.0.0.1:1
+users:
+- name: u
+  user:
+    token: t
+contexts:
+- name: x
+  context:
+    cluster: c
+    user: u
+current-context: x
+",
+    );
+    let policy = policy(&dir, "risk", "risk", &kubeconfig);
+    for args in [
+        vec!["canary", "step", policy.as_str(), "--apply"],
+        vec!["rollback", policy.as_str(), "--apply"],
+        vec!["status", policy.as_str()],
+    ] {
+        let run = Verdict::new()
+            .args(&args)
+            .env("MLFLOW_TRACKING_URI", "http://127.0.0.1:1")
+            .env("VERDICT_HTTP_ATTEMPTS", "1")
+            .run()
+            .expect_code(2);
+        assert!(
+            run.stderr
+                .contains("cannot reach Kubernetes at https://127.0.0.1:1"),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stdout.is_empty(), "{}", run.stdout);
+    }
 }

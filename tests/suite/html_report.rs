@@ -9,11 +9,16 @@ use verdict::report::{self, PolicyInfo, Report, SliceInfo, Timings, TsRange};
 use crate::support::{TempDir, Verdict};
 
 const NOW: &str = "2026-11-26T00:00:00Z";
-const POLICY: &str = "policies/risk-classifier.policy";
+pub(crate) const POLICY: &str = "policies/risk-classifier.policy";
+pub(crate) const REGRESSED: &str = "datasets/risk/challenger-regressed.parquet";
+pub(crate) const SEGMENTS_POLICY: &str = "policies/segments-confidence.policy";
+pub(crate) const SEGMENT_REGRESSED: &str = "datasets/risk/challenger-segment-regressed.parquet";
+pub(crate) const DRIFTED: &str = "datasets/risk/current-drifted.parquet";
 const MEGABYTE: usize = 1 << 20;
 
-/// Runs `verdict ARGS --report DIR` and answers report.json and report.html.
-fn report_files(name: &str, args: &[&str], code: i32) -> (serde_json::Value, String) {
+/// Runs `verdict ARGS --report DIR` and answers report.json, checked against the published
+/// schema, and report.html.
+pub(crate) fn report_files(name: &str, args: &[&str], code: i32) -> (serde_json::Value, String) {
     let dir = TempDir::new(name);
     Verdict::new()
         .args(args)
@@ -22,6 +27,7 @@ fn report_files(name: &str, args: &[&str], code: i32) -> (serde_json::Value, Str
         .expect_code(code);
     let json = std::fs::read_to_string(dir.0.join("report.json")).expect("report.json");
     let json = serde_json::from_str(&json).expect("report.json is JSON");
+    crate::report_schema::assert_valid(&json);
     let html = std::fs::read_to_string(dir.0.join("report.html")).expect("report.html");
     (json, html)
 }
@@ -116,7 +122,7 @@ fn a_blocked_gate_shows_why_first_and_marks_the_failing_lines() {
             "--gate",
             "promote",
             "--challenger",
-            "datasets/risk/challenger-regressed.parquet",
+            REGRESSED,
         ],
         1,
     );
@@ -135,16 +141,7 @@ fn a_blocked_gate_shows_why_first_and_marks_the_failing_lines() {
 
 #[test]
 fn a_drift_run_lists_each_column() {
-    let (json, html) = report_files(
-        "html-drift",
-        &[
-            "drift",
-            POLICY,
-            "--current",
-            "datasets/risk/current-drifted.parquet",
-        ],
-        1,
-    );
+    let (json, html) = report_files("html-drift", &["drift", POLICY, "--current", DRIFTED], 1);
     assert_self_contained(&html);
     let text = visible(&html);
     assert!(text.contains("DRIFT DETECTED: the current window differs from the reference"));
@@ -163,6 +160,51 @@ fn a_drift_run_lists_each_column() {
         assert_eq!(row.contains("<b>yes</b>"), drifted, "{row}");
     }
     assert!(text.contains("2 of 5 column tests drifted"));
+}
+
+/// The rows of the table under the heading whose id is `id`, as HTML.
+fn table_rows<'a>(html: &'a str, id: &str) -> Vec<&'a str> {
+    html.split(&format!("<h3 id=\"{id}\">"))
+        .nth(1)
+        .and_then(|s| s.split("</table>").next())
+        .unwrap_or_else(|| panic!("no table `{id}`"))
+        .split("<tr")
+        .skip(2)
+        .collect()
+}
+
+#[test]
+fn a_segments_gate_lists_every_segment_and_the_confidence_bound() {
+    let (json, html) = report_files(
+        "html-segments",
+        &["gate", SEGMENTS_POLICY, "--challenger", SEGMENT_REGRESSED],
+        1,
+    );
+    assert_self_contained(&html);
+    assert_eq!(assert_failures_marked(&json, &html), 2);
+    let text = visible(&html);
+    // The `at` check passed: its bound and how it was found are shown all the same.
+    assert!(
+        text.contains("95% lower bound 0.781249: delong-paired, estimate 0.028448, bound 0.017225"),
+        "{text}"
+    );
+    assert!(text.contains("lower 0.781249"));
+    for (id, failing) in [("seg-promote.2", 0.677059), ("seg-promote.3", 0.205479)] {
+        let rows = table_rows(&html, id);
+        let segments: Vec<&str> = rows
+            .iter()
+            .filter_map(|row| row.split("<code>").nth(1)?.split("</code>").next())
+            .collect();
+        assert_eq!(segments, ["de", "fr", "uk", "us"], "{id}");
+        for row in rows {
+            let uk = row.contains("<code>uk</code>");
+            assert_eq!(row.starts_with(" class=\"r-fail\""), uk, "{row}");
+            assert_eq!(row.contains(&failing.to_string()), uk, "{row}");
+        }
+    }
+    assert!(text.contains("1 of 4 segments did not hold"));
+    assert!(text.contains("rows champion"));
+    assert!(text.contains("1503 (12.53%)"), "positives per slice");
 }
 
 #[test]

@@ -227,7 +227,7 @@ fn promote_records_the_trail_and_moves_aliases_only_on_a_pass() {
         .iter()
         .filter_map(|f| f["path"].as_str())
         .collect();
-    assert_eq!(files, vec!["report.json", "report.md"]);
+    assert_eq!(files, vec!["report.html", "report.json", "report.md"]);
 
     // V3 is blocked: aliases unchanged, V3 tagged failed, its run logged with the report.
     let blocked = promote(

@@ -1,56 +1,36 @@
-//! The tables of report.html: one row per check as written in the policy, then the outcomes of
-//! checks that expand per segment (`by`) or per drift column, each in its own table.
+//! The tables of report.html: one row per check as written in the policy, then the segments of
+//! each `by` check and the outcomes of drift checks per column, each in their own table.
 
 use super::{
-    anchor, badge, bound, escape, figure_check, interval, line_link, rank, reason, status_word,
-    worst,
+    anchor, badge, bound, escape, figure_check, interval, line_link, pill, rank, reason,
+    status_word, worst,
 };
-use crate::eval::{CheckOutcome, Status};
-use crate::report::{Report, value};
+use crate::eval::{CheckOutcome, SegmentOutcome, SegmentStatus, Status};
+use crate::report::{Report, confidence, value};
 
-/// One line of the checks table: a check as written in the policy. A check that expands into
-/// several outcomes (one per segment, one per drift column) is one row summarising them.
+/// One line of the checks table: a check as written in the policy. A drift check on several
+/// columns has an outcome per column; its row summarises them.
 pub(super) enum Row<'a> {
     One(&'a CheckOutcome),
-    Group {
-        kind: GroupKind,
-        outcomes: Vec<&'a CheckOutcome>,
-    },
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum GroupKind {
-    Segments,
-    Columns,
+    Columns(Vec<&'a CheckOutcome>),
 }
 
 pub(super) fn rows(checks: &[CheckOutcome]) -> Vec<Row<'_>> {
     let mut rows: Vec<Row<'_>> = Vec::new();
     for check in checks {
-        let kind = match (&check.by, &check.column) {
-            (_, Some(_)) => GroupKind::Columns,
-            (Some(_), None) => GroupKind::Segments,
-            (None, None) => {
-                rows.push(Row::One(check));
-                continue;
-            }
-        };
+        if check.column.is_none() {
+            rows.push(Row::One(check));
+            continue;
+        }
         let same = |o: &&CheckOutcome| {
             o.source.line == check.source.line && o.source.text == check.source.text
         };
         match rows.iter_mut().find_map(|row| match row {
-            Row::Group { kind: k, outcomes }
-                if *k == kind && outcomes.first().is_some_and(same) =>
-            {
-                Some(outcomes)
-            }
+            Row::Columns(outcomes) if outcomes.first().is_some_and(same) => Some(outcomes),
             _ => None,
         }) {
             Some(outcomes) => outcomes.push(check),
-            None => rows.push(Row::Group {
-                kind,
-                outcomes: vec![check],
-            }),
+            None => rows.push(Row::Columns(vec![check])),
         }
     }
     rows
@@ -68,7 +48,7 @@ pub(super) fn checks(page: &mut String, report: &Report, rows: &[Row<'_>]) {
          <th class=\"num\">{baseline}</th><th class=\"num\">bound</th>{}<th>reason</th></tr>\
          </thead>\n<tbody>\n",
         if with_ci {
-            "<th class=\"num\">interval</th>"
+            "<th class=\"num\">confidence bound</th>"
         } else {
             ""
         },
@@ -76,30 +56,53 @@ pub(super) fn checks(page: &mut String, report: &Report, rows: &[Row<'_>]) {
     for row in rows {
         match row {
             Row::One(check) => check_row(page, report, check, with_ci),
-            Row::Group { kind, outcomes } => group_row(page, *kind, outcomes, with_ci),
+            Row::Columns(outcomes) => columns_row(page, outcomes, with_ci),
         }
     }
     page.push_str("</tbody>\n</table>\n</section>\n");
 }
 
 fn check_row(page: &mut String, report: &Report, check: &CheckOutcome, with_ci: bool) {
-    let plot = if report.figures.iter().any(|f| figure_check(f) == check.id) {
-        format!(
+    let mut links = String::new();
+    if check.segments.is_some() {
+        links.push_str(&format!(
+            " <a class=\"plot-link\" href=\"#{}\">segments</a>",
+            anchor("seg", &check.id)
+        ));
+    }
+    if report.figures.iter().any(|f| figure_check(f) == check.id) {
+        links.push_str(&format!(
             " <a class=\"plot-link\" href=\"#{}\">plot</a>",
             anchor("fig", &check.id)
-        )
-    } else {
-        String::new()
-    };
+        ));
+    }
     let warn_only = if check.severity == "warn" {
         " <span class=\"muted\">(never blocks)</span>"
     } else {
         ""
     };
+    // A `by` check has no values of its own: its bound is one per segment.
+    let shown_bound = match &check.segments {
+        Some(segments) if !same_threshold(segments) => "per segment".to_string(),
+        Some(segments) => segments.iter().find_map(|s| s.threshold).map_or_else(
+            || "—".to_string(),
+            |t| format!("{} {}", escape(check.op), crate::eval::short(t)),
+        ),
+        None => bound(check),
+    };
+    let mut notes: Vec<String> = Vec::new();
+    if let Some(segments) = &check.segments {
+        notes.push(tally(segments));
+    }
+    notes.extend(confidence(check).map(|line| escape(&line)));
+    let notes: String = notes
+        .iter()
+        .map(|n| format!("<div class=\"detail\">{n}</div>"))
+        .collect();
     page.push_str(&format!(
-        "<tr id=\"{}\" class=\"r-{}\"><td>{}</td><td class=\"check\"><code>{}</code>{warn_only}{plot}</td>\
-         <td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-         {}<td class=\"reason\">{}</td></tr>\n",
+        "<tr id=\"{}\" class=\"r-{}\"><td>{}</td><td class=\"check\"><code>{}</code>{warn_only}{links}</td>\
+         <td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{shown_bound}</td>\
+         {}<td class=\"reason\">{}{notes}</td></tr>\n",
         anchor("check", &check.id),
         status_word(check.status),
         badge(check.status),
@@ -107,9 +110,8 @@ fn check_row(page: &mut String, report: &Report, check: &CheckOutcome, with_ci: 
         line_link(check.source.line),
         value(check.challenger),
         value(check.champion),
-        bound(check),
         if with_ci {
-            format!("<td class=\"num\">{}</td>", interval(check))
+            format!("<td class=\"num\">{}</td>", interval(check.ci))
         } else {
             String::new()
         },
@@ -117,149 +119,169 @@ fn check_row(page: &mut String, report: &Report, check: &CheckOutcome, with_ci: 
     ));
 }
 
-fn group_row(page: &mut String, kind: GroupKind, outcomes: &[&CheckOutcome], with_ci: bool) {
+/// Relative bounds differ per segment; one bound is shown only when it is the same for all.
+fn same_threshold(segments: &[SegmentOutcome]) -> bool {
+    let mut evaluated = segments.iter().filter_map(|s| s.threshold);
+    let first = evaluated.next();
+    evaluated.all(|t| Some(t) == first)
+}
+
+/// "1 of 4 segments did not hold, 2 skipped": how a `by` check's segments ended.
+fn tally(segments: &[SegmentOutcome]) -> String {
+    let count = |status| segments.iter().filter(|s| s.status == status).count();
+    let mut parts = vec![format!(
+        "{} of {} segments did not hold",
+        count(SegmentStatus::Fail),
+        segments.len()
+    )];
+    for (status, word) in [
+        (SegmentStatus::Error, "could not be computed"),
+        (SegmentStatus::Skipped, "skipped"),
+    ] {
+        if count(status) > 0 {
+            parts.push(format!("{} {word}", count(status)));
+        }
+    }
+    parts.join(", ")
+}
+
+fn columns_row(page: &mut String, outcomes: &[&CheckOutcome], with_ci: bool) {
     let Some(first) = outcomes.first() else {
         return;
     };
     let status = worst(outcomes.iter().copied());
-    let (noun, section) = match kind {
-        GroupKind::Segments => ("segments", "segments"),
-        GroupKind::Columns => ("columns", "drift"),
-    };
-    let failed = outcomes.iter().filter(|o| o.status == Status::Fail).count();
+    let failed = outcomes
+        .iter()
+        .filter(|o| matches!(o.status, Status::Fail | Status::Warn))
+        .count();
     let errored = outcomes
         .iter()
         .filter(|o| o.status == Status::Error)
         .count();
-    let warned = outcomes.iter().filter(|o| o.status == Status::Warn).count();
     let mut summary = vec![format!(
-        "{} of {} {} {}",
-        failed + warned,
+        "{failed} of {} {} drifted",
         outcomes.len(),
         if outcomes.len() == 1 {
-            noun.trim_end_matches('s')
+            "column"
         } else {
-            noun
+            "columns"
         },
-        if kind == GroupKind::Columns {
-            "drifted"
-        } else {
-            "did not hold"
-        }
     )];
     if errored > 0 {
         summary.push(format!("{errored} could not be computed"));
     }
-    // Relative bounds differ per segment; one bound is shown only when it is the same for all.
     let same_bound = outcomes
         .iter()
         .all(|o| o.threshold == first.threshold && o.op == first.op);
     let shown_bound = if same_bound {
         bound(first)
     } else {
-        format!("per {}", noun.trim_end_matches('s'))
+        "per column".to_string()
     };
-    // One outcome (one column, or a `by` check that could not be split) speaks for itself.
-    let summary = match outcomes {
-        [only] => reason(only),
-        _ => summary.join(", "),
-    };
-    let (tested, baseline, ci) = match outcomes {
-        [only] => (value(only.challenger), value(only.champion), interval(only)),
-        _ => ("—".into(), "—".into(), "—".into()),
+    // One outcome (a check on one column) speaks for itself.
+    let (summary, tested, baseline) = match outcomes {
+        [only] => (reason(only), value(only.challenger), value(only.champion)),
+        _ => (summary.join(", "), "—".into(), "—".into()),
     };
     page.push_str(&format!(
-        "<tr id=\"{}\" class=\"r-{}\"><td>{}</td><td class=\"check\"><code>{}</code> <a href=\"#{section}\">\
-         {noun}</a></td><td>{}</td><td class=\"num\">{tested}</td>\
-         <td class=\"num\">{baseline}</td><td class=\"num\">{}</td>{}<td class=\"reason\">{summary}</td></tr>\n",
+        "<tr id=\"{}\" class=\"r-{}\"><td>{}</td><td class=\"check\"><code>{}</code> <a href=\"#drift\">\
+         columns</a></td><td>{}</td><td class=\"num\">{tested}</td>\
+         <td class=\"num\">{baseline}</td><td class=\"num\">{shown_bound}</td>{}<td class=\"reason\">{summary}</td></tr>\n",
         anchor("check", &first.id),
         status_word(status),
         badge(status),
         escape(&first.source.text),
         line_link(first.source.line),
-        shown_bound,
         if with_ci {
-            format!("<td class=\"num\">{ci}</td>")
+            "<td class=\"num\">—</td>"
         } else {
-            String::new()
+            ""
         },
     ));
 }
 
-/// The segment of an outcome of a `by` check: what its id adds to the check's own id
-/// (`promote.2.de` → `de`), or nothing when the check was not split.
-fn segment_name(id: &str) -> &str {
-    let Some((_, number_on)) = id.split_once('.') else {
-        return "";
-    };
-    number_on
-        .trim_start_matches(|c: char| c.is_ascii_digit())
-        .trim_start_matches(['.', ':', '/', '[', '=', ' '])
-        .trim_end_matches(']')
-}
-
-pub(super) fn segments(page: &mut String, report: &Report, rows: &[Row<'_>]) {
-    let groups: Vec<&Vec<&CheckOutcome>> = rows
+/// Every segment of every `by` check, with both values, the bound, the rows on each side and
+/// why a segment failed or was skipped; failing segments are marked like failing checks.
+pub(super) fn segments(page: &mut String, report: &Report) {
+    let split: Vec<(&CheckOutcome, &Vec<SegmentOutcome>)> = report
+        .checks
         .iter()
-        .filter_map(|row| match row {
-            Row::Group {
-                kind: GroupKind::Segments,
-                outcomes,
-            } => Some(outcomes),
-            _ => None,
-        })
+        .filter_map(|c| c.segments.as_ref().map(|s| (c, s)))
         .collect();
-    if groups.is_empty() {
+    if split.is_empty() {
         return;
     }
     let (tested, baseline) = report.sides();
     page.push_str("<section id=\"segments\">\n<h2>Per segment</h2>\n");
-    for outcomes in groups {
-        let Some(first) = outcomes.first() else {
-            continue;
-        };
+    for (check, segments) in split {
+        let column = escape(check.by.as_deref().unwrap_or("segment"));
+        let with_ci = segments.iter().any(|s| s.ci.is_some());
         page.push_str(&format!(
-            "<h3><code>{}</code> <span class=\"muted\">by <code>{}</code>, line {}</span></h3>\n\
-             <table class=\"checks\">\n<thead><tr><th>status</th><th>segment</th>\
+            "<h3 id=\"{}\">{} <code>{}</code> <span class=\"muted\">line {}: {}</span></h3>\n\
+             <table class=\"checks segments\">\n<thead><tr><th>status</th><th>{column}</th>\
              <th class=\"num\">{tested}</th><th class=\"num\">{baseline}</th>\
-             <th class=\"num\">bound</th><th class=\"num\">interval</th><th>reason</th></tr>\
-             </thead>\n<tbody>\n",
-            escape(&first.source.text),
-            escape(first.by.as_deref().unwrap_or_default()),
-            line_link(first.source.line),
+             <th class=\"num\">bound</th>{}<th class=\"num\">rows {baseline}</th>\
+             <th class=\"num\">rows {tested}</th><th>reason</th></tr></thead>\n<tbody>\n",
+            anchor("seg", &check.id),
+            badge(check.status),
+            escape(&check.source.text),
+            line_link(check.source.line),
+            tally(segments),
+            if with_ci {
+                "<th class=\"num\">confidence bound</th>"
+            } else {
+                ""
+            },
         ));
-        for o in outcomes {
-            page.push_str(&format!(
-                "<tr class=\"r-{}\"><td>{}</td><td>{}</td><td class=\"num\">{}</td>\
-                 <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-                 <td class=\"reason\">{}</td></tr>\n",
-                status_word(o.status),
-                badge(o.status),
-                match segment_name(&o.id) {
-                    "" => "—".to_string(),
-                    name => escape(name),
-                },
-                value(o.challenger),
-                value(o.champion),
-                bound(o),
-                interval(o),
-                reason(o),
-            ));
+        for segment in segments {
+            segment_row(page, check, segment, with_ci);
         }
         page.push_str("</tbody>\n</table>\n");
     }
     page.push_str("</section>\n");
 }
 
+fn segment_row(page: &mut String, check: &CheckOutcome, segment: &SegmentOutcome, with_ci: bool) {
+    let (word, mark) = match segment.status {
+        SegmentStatus::Pass => ("pass", "✔"),
+        SegmentStatus::Fail => ("fail", "✘"),
+        SegmentStatus::Error => ("error", "!"),
+        SegmentStatus::Skipped => ("skipped", "–"),
+    };
+    let shown_bound = segment.threshold.map_or_else(
+        || "—".to_string(),
+        |t| format!("{} {}", escape(check.op), crate::eval::short(t)),
+    );
+    let reason = segment
+        .reason
+        .as_deref()
+        .filter(|_| segment.status != SegmentStatus::Pass)
+        .map(escape)
+        .unwrap_or_default();
+    page.push_str(&format!(
+        "<tr class=\"r-{word}\"><td>{}</td><td><code>{}</code></td><td class=\"num\">{}</td>\
+         <td class=\"num\">{}</td><td class=\"num\">{shown_bound}</td>{}\
+         <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"reason\">{reason}</td></tr>\n",
+        pill(word, mark),
+        escape(&segment.value),
+        value(segment.challenger),
+        value(segment.champion),
+        if with_ci {
+            format!("<td class=\"num\">{}</td>", interval(segment.ci))
+        } else {
+            String::new()
+        },
+        segment.rows[0],
+        segment.rows[1],
+    ));
+}
+
 pub(super) fn drift_columns(page: &mut String, report: &Report, rows: &[Row<'_>]) {
     let mut columns: Vec<&CheckOutcome> = rows
         .iter()
         .filter_map(|row| match row {
-            Row::Group {
-                kind: GroupKind::Columns,
-                outcomes,
-            } => Some(outcomes),
-            _ => None,
+            Row::Columns(outcomes) => Some(outcomes),
+            Row::One(_) => None,
         })
         .flatten()
         .copied()

@@ -1,0 +1,188 @@
+//! `verdict rollback POLICY [--reason TEXT] [--apply]`: traffic and aliases back, at any time.
+//!
+//! Mid-canary: `canaryTrafficPercent: 0` in one patch (with the state annotations), then the
+//! canary's version is tagged and @challenger withdrawn; the champion never moved. After a full
+//! promotion: the predictor serves @previous's model again, then @champion := @previous. Run
+//! again, it finishes what a crash interrupted and otherwise changes nothing (after a canary
+//! was rolled back, it does not go on to undo the promotion before it).
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::serving::{Rollout, planned_text};
+use super::{Outcome, load_policy, print};
+use crate::canary::apply::{self, Applied, Target};
+use crate::canary::{CanaryError, CanaryState, Decision, Phase};
+use crate::exec::aliases::Aliases;
+use crate::exec::http::PlannedCall;
+use crate::exec::{ExecError, kserve};
+use crate::source::PolicyFile;
+
+const CONFLICT_RETRIES: usize = 3;
+
+#[derive(Clone, Copy)]
+enum Action {
+    Canary { resumed: bool },
+    Nothing,
+    Promotion,
+}
+
+pub struct RollbackArgs {
+    pub policy: PathBuf,
+    pub reason: Option<String>,
+    pub apply: bool,
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct RollbackRecord<'a> {
+    schema: &'static str,
+    /// `canary` (mid-canary) or `promotion` (after a full promotion).
+    rolled_back: &'static str,
+    reason: &'a str,
+    applied: bool,
+    model: &'a str,
+    inference_service: String,
+    state: Option<CanaryState>,
+    conflicts: usize,
+    patch: Option<&'a serde_json::Value>,
+    aliases_before: Option<&'a Aliases>,
+    aliases_after: Option<Aliases>,
+    planned_calls: Vec<PlannedCall>,
+}
+
+pub fn run_command(args: &RollbackArgs, color: bool) -> Outcome {
+    let (file, plan) = match load_policy(&args.policy, super::ErrorFormat::Human, color) {
+        Ok(loaded) => loaded,
+        Err(outcome) => return outcome,
+    };
+    match rollback(args, &file, &plan) {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            eprint!(
+                "{}",
+                crate::diagnostic::render_human(&file.display_name(), &file.text, &error, color)
+            );
+            Outcome::Error
+        }
+    }
+}
+
+fn rollback(
+    args: &RollbackArgs,
+    file: &PolicyFile,
+    plan: &crate::plan::PolicyPlan,
+) -> Result<Outcome, CanaryError> {
+    let rollout = Rollout::connect(plan, None, args.apply)?;
+    let reason = args.reason.as_deref().unwrap_or("manual rollback");
+    let policy_sha256 = crate::data::sha256_hex(file.text.as_bytes());
+    let target = Target {
+        kserve: &rollout.kserve,
+        mlflow: &rollout.mlflow,
+        model: &rollout.model,
+        policy_sha256: &policy_sha256,
+        now_ms: rollout.now_ms,
+    };
+    let mut conflicts = 0;
+    loop {
+        let isvc = rollout.kserve.get()?;
+        let state = CanaryState::from_annotations(&isvc.annotations).map_err(|what| {
+            ExecError::Unexpected {
+                service: "Kubernetes",
+                endpoint: rollout.kserve.path(),
+                what: format!("the canary annotations are broken: {what}"),
+            }
+        })?;
+        let challenger = Aliases::read(&rollout.mlflow, &rollout.model)?.challenger;
+        let action = match &state {
+            Some(s) if s.phase == Phase::Running => Action::Canary { resumed: false },
+            // A crash came between the rollback patch and the withdrawal of @challenger.
+            Some(s)
+                if s.phase == Phase::RolledBack && challenger.as_deref() == Some(&s.version) =>
+            {
+                Action::Canary { resumed: true }
+            }
+            // The last canary was rolled back and withdrawn: nothing is left to undo.
+            Some(s) if s.phase == Phase::RolledBack => Action::Nothing,
+            _ => Action::Promotion,
+        };
+        let result = match action {
+            Action::Canary { resumed } => {
+                let decision = Decision::Rollback {
+                    reason: reason.to_string(),
+                    resumed,
+                };
+                apply::apply(&target, &isvc, state.as_ref(), &decision)
+            }
+            Action::Nothing => Ok(Applied::default()),
+            Action::Promotion => apply::restore_previous(&target, &isvc, reason),
+        };
+        let applied: Applied = match result {
+            Err(CanaryError::Exec(e))
+                if kserve::is_conflict(&e) && conflicts < CONFLICT_RETRIES =>
+            {
+                conflicts += 1;
+                continue;
+            }
+            other => other?,
+        };
+        let aliases_after = if args.apply {
+            Some(Aliases::read(&rollout.mlflow, &rollout.model)?)
+        } else {
+            None
+        };
+        let record = RollbackRecord {
+            schema: "verdict.rollback/v1",
+            rolled_back: match action {
+                Action::Promotion => "promotion",
+                _ => "canary",
+            },
+            reason,
+            applied: args.apply,
+            model: &rollout.model,
+            inference_service: format!("{}/{}", rollout.kserve.namespace, rollout.kserve.name),
+            state,
+            conflicts,
+            patch: applied.patch.as_ref(),
+            aliases_before: applied.aliases_before.as_ref(),
+            aliases_after,
+            planned_calls: rollout.planned(),
+        };
+        print(&if args.json {
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&record).unwrap_or_default()
+            )
+        } else {
+            human(&record)
+        });
+        return Ok(Outcome::Pass);
+    }
+}
+
+fn human(record: &RollbackRecord<'_>) -> String {
+    let what = match record.rolled_back {
+        "canary" => {
+            "the canary's traffic goes back to the stable revision; @challenger is withdrawn"
+        }
+        _ => "the predictor serves @previous again; @champion goes back to @previous",
+    };
+    let mut out = if record.applied {
+        format!("ROLLED BACK ({}): {what}\n", record.reason)
+    } else {
+        format!("ROLLBACK ({}): {what}\n", record.reason)
+    };
+    if let Some(after) = &record.aliases_after {
+        out.push_str(&format!("  {}\n", after.describe()));
+    }
+    if !record.applied {
+        if record.planned_calls.is_empty() {
+            out.push_str("dry run: nothing to change, it is already rolled back\n");
+        } else {
+            out.push_str("dry run: nothing was changed; with --apply these calls would be made:\n");
+            out.push_str(&planned_text(&record.planned_calls));
+        }
+    }
+    out
+}

@@ -1,0 +1,148 @@
+//! `verdict status POLICY [--now T]`: where the rollout stands. The aliases and their versions,
+//! what the InferenceService serves and how traffic splits per revision, the canary's stage
+//! and the time left in it. Reads only.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::serving::Rollout;
+use super::{Outcome, load_policy, print};
+use crate::canary::decide::duration;
+use crate::canary::state::format_time;
+use crate::canary::{CanaryError, CanaryState};
+use crate::exec::ExecError;
+use crate::exec::aliases::Aliases;
+use crate::exec::kserve::{self, PredictorStatus, Readiness};
+use crate::plan::PolicyPlan;
+
+pub struct StatusArgs {
+    pub policy: PathBuf,
+    pub now: Option<String>,
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct StatusRecord {
+    schema: &'static str,
+    model: String,
+    aliases: Aliases,
+    inference_service: String,
+    resource_version: String,
+    serving: Option<String>,
+    canary_traffic_percent: Option<i64>,
+    readiness: Readiness,
+    predictor: PredictorStatus,
+    canary: Option<CanaryState>,
+    stage_percent: Option<f64>,
+    /// Milliseconds until the current stage's time is reached (0 once it is).
+    stage_time_left_ms: Option<i64>,
+    now: String,
+}
+
+pub fn run_command(args: &StatusArgs, color: bool) -> Outcome {
+    let (file, plan) = match load_policy(&args.policy, super::ErrorFormat::Human, color) {
+        Ok(loaded) => loaded,
+        Err(outcome) => return outcome,
+    };
+    match status(args, &plan) {
+        Ok(record) => {
+            print(&if args.json {
+                format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&record).unwrap_or_default()
+                )
+            } else {
+                human(&record)
+            });
+            Outcome::Pass
+        }
+        Err(error) => {
+            eprint!(
+                "{}",
+                crate::diagnostic::render_human(&file.display_name(), &file.text, &error, color)
+            );
+            Outcome::Error
+        }
+    }
+}
+
+fn status(args: &StatusArgs, plan: &PolicyPlan) -> Result<StatusRecord, CanaryError> {
+    let rollout = Rollout::connect(plan, args.now.as_deref(), false)?;
+    let isvc = rollout.kserve.get()?;
+    let canary =
+        CanaryState::from_annotations(&isvc.annotations).map_err(|what| ExecError::Unexpected {
+            service: "Kubernetes",
+            endpoint: rollout.kserve.path(),
+            what: format!("the canary annotations are broken: {what}"),
+        })?;
+    let stage = canary
+        .as_ref()
+        .filter(|c| c.phase == crate::canary::Phase::Running)
+        .and_then(|c| Some((c, plan.canary.as_ref()?.stages.get(c.stage)?)));
+    Ok(StatusRecord {
+        schema: "verdict.status/v1",
+        aliases: Aliases::read(&rollout.mlflow, &rollout.model)?,
+        model: rollout.model.clone(),
+        inference_service: format!("{}/{}", rollout.kserve.namespace, rollout.kserve.name),
+        resource_version: isvc.resource_version.clone(),
+        serving: kserve::served_location(&isvc.object),
+        canary_traffic_percent: isvc.canary_percent,
+        readiness: isvc.readiness.clone(),
+        predictor: isvc.predictor.clone(),
+        stage_percent: stage.map(|(_, s)| s.percent),
+        stage_time_left_ms: stage
+            .map(|(c, s)| (c.stage_started_ms + s.duration_ms - rollout.now_ms).max(0)),
+        canary,
+        now: format_time(rollout.now_ms),
+    })
+}
+
+fn human(r: &StatusRecord) -> String {
+    let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
+    let mut out = format!("model `{}`: {}\n", r.model, r.aliases.describe());
+    let readiness = r.readiness.describe();
+    out.push_str(&format!(
+        "InferenceService {} (resourceVersion {}): {readiness}\n",
+        r.inference_service, r.resource_version
+    ));
+    out.push_str(&format!(
+        "  serves {}; canaryTrafficPercent {}\n",
+        show(&r.serving),
+        r.canary_traffic_percent
+            .map_or_else(|| "unset".to_string(), |p| p.to_string())
+    ));
+    for t in &r.predictor.traffic {
+        let latest = if t.latest { " (latest)" } else { "" };
+        out.push_str(&format!("  {:>4}%  {}{latest}\n", t.percent, t.revision));
+    }
+    out.push_str(&format!(
+        "  revisions: latest ready {}, rolled out {}, previously rolled out {}\n",
+        show(&r.predictor.latest_ready_revision),
+        show(&r.predictor.latest_rolledout_revision),
+        show(&r.predictor.previous_rolledout_revision),
+    ));
+    match &r.canary {
+        None => out.push_str("canary: none started by verdict\n"),
+        Some(c) => {
+            out.push_str(&format!(
+                "canary: version {} {}, stage {}",
+                c.version,
+                c.phase.as_str(),
+                c.stage + 1
+            ));
+            if let Some(percent) = r.stage_percent {
+                out.push_str(&format!(" ({percent}%)"));
+            }
+            out.push_str(&format!(" since {}", format_time(c.stage_started_ms)));
+            if let Some(left) = r.stage_time_left_ms {
+                out.push_str(&format!(", stage time left {}", duration(left)));
+            }
+            if let Some(reason) = &c.reason {
+                out.push_str(&format!("; {reason}"));
+            }
+            out.push('\n');
+        }
+    }
+    out
+}

@@ -1,0 +1,307 @@
+//! report.json against the published contract, schema/report-v1.schema.json: every report the
+//! report tests write is validated (see `html_report::report_files`), and so are the reports
+//! below, including one that could not decide.
+//!
+//! The validator is a small one for the part of JSON Schema 2020-12 the file uses. The crates
+//! that validate JSON Schema enable features of crates polars builds on (`idna`), which would
+//! make `cargo test` build polars a second time (BUILD.md). It refuses any keyword it does not
+//! implement, so the schema cannot grow a rule that these tests silently skip.
+
+use serde_json::{Value, json};
+
+use crate::support::{Verdict, root};
+
+const NOW: &str = "2026-11-26T00:00:00Z";
+const POLICY: &str = "policies/risk-classifier.policy";
+
+/// Keywords that only describe.
+const ANNOTATIONS: [&str; 3] = ["$schema", "title", "description"];
+/// Keywords this validator checks.
+const ASSERTIONS: [&str; 17] = [
+    "$defs",
+    "$ref",
+    "type",
+    "const",
+    "enum",
+    "required",
+    "properties",
+    "additionalProperties",
+    "items",
+    "minItems",
+    "maxItems",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "anyOf",
+];
+
+pub fn schema() -> Value {
+    let path = root().join("schema/report-v1.schema.json");
+    let text = std::fs::read_to_string(&path).expect("the report schema");
+    let schema: Value = serde_json::from_str(&text).expect("the report schema is JSON");
+    known_keywords(&schema, "#");
+    schema
+}
+
+/// Where `report` breaks the schema, one line per violation; empty when it conforms.
+pub fn violations(schema: &Value, report: &Value) -> Vec<String> {
+    let mut found = Vec::new();
+    validate(schema, schema, report, "", &mut found);
+    found
+}
+
+pub fn assert_valid(report: &Value) {
+    let found = violations(&schema(), report);
+    assert!(
+        found.is_empty(),
+        "report.json breaks schema/report-v1.schema.json:\n  {}",
+        found.join("\n  ")
+    );
+}
+
+/// Panics on a keyword the validator would ignore, anywhere in the schema.
+fn known_keywords(schema: &Value, at: &str) {
+    let Value::Object(keywords) = schema else {
+        assert!(
+            schema.is_boolean(),
+            "{at}: a schema is an object or a boolean"
+        );
+        return;
+    };
+    for (keyword, rule) in keywords {
+        assert!(
+            ANNOTATIONS.contains(&keyword.as_str()) || ASSERTIONS.contains(&keyword.as_str()),
+            "{at}: the test validator does not implement `{keyword}`"
+        );
+        let at = format!("{at}/{keyword}");
+        match keyword.as_str() {
+            "$defs" | "properties" => {
+                for (name, sub) in rule.as_object().expect("an object of schemas") {
+                    known_keywords(sub, &format!("{at}/{name}"));
+                }
+            }
+            "anyOf" => {
+                for (i, sub) in rule
+                    .as_array()
+                    .expect("an array of schemas")
+                    .iter()
+                    .enumerate()
+                {
+                    known_keywords(sub, &format!("{at}/{i}"));
+                }
+            }
+            "items" | "additionalProperties" => known_keywords(rule, &at),
+            _ => {}
+        }
+    }
+}
+
+fn validate(root: &Value, schema: &Value, instance: &Value, at: &str, found: &mut Vec<String>) {
+    let keywords = match schema {
+        Value::Bool(true) => return,
+        Value::Bool(false) => {
+            found.push(format!("{at}: not allowed here"));
+            return;
+        }
+        Value::Object(keywords) => keywords,
+        _ => panic!("{at}: a schema is an object or a boolean"),
+    };
+    let mut fail = |message: String| found.push(format!("{at}: {message}"));
+    let mut nested = Vec::new();
+    for (keyword, rule) in keywords {
+        match (keyword.as_str(), instance) {
+            ("$ref", _) => {
+                let target = rule
+                    .as_str()
+                    .and_then(|r| r.strip_prefix('#'))
+                    .and_then(|pointer| root.pointer(pointer))
+                    .unwrap_or_else(|| panic!("{at}: `$ref` {rule} is not a local schema"));
+                validate(root, target, instance, at, &mut nested);
+            }
+            ("type", _) => {
+                let names: Vec<&str> = match rule {
+                    Value::String(name) => vec![name],
+                    Value::Array(names) => names.iter().filter_map(Value::as_str).collect(),
+                    _ => panic!("{at}: `type` is a name or a list of names"),
+                };
+                if !names.iter().any(|name| has_type(instance, name)) {
+                    fail(format!("{instance} is not of type {}", names.join(" or ")));
+                }
+            }
+            ("const", _) if instance != rule => fail(format!("{instance} is not {rule}")),
+            ("enum", _) if !rule.as_array().is_some_and(|v| v.contains(instance)) => {
+                fail(format!("{instance} is not one of {rule}"));
+            }
+            ("required", Value::Object(members)) => {
+                for name in rule
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                {
+                    if !members.contains_key(name) {
+                        fail(format!("`{name}` is required"));
+                    }
+                }
+            }
+            ("properties", Value::Object(members)) => {
+                for (name, sub) in rule.as_object().into_iter().flatten() {
+                    if let Some(member) = members.get(name) {
+                        validate(root, sub, member, &format!("{at}/{name}"), &mut nested);
+                    }
+                }
+            }
+            ("additionalProperties", Value::Object(members)) => {
+                let declared = keywords.get("properties").and_then(Value::as_object);
+                for (name, member) in members {
+                    if !declared.is_some_and(|d| d.contains_key(name)) {
+                        validate(root, rule, member, &format!("{at}/{name}"), &mut nested);
+                    }
+                }
+            }
+            ("items", Value::Array(elements)) => {
+                for (i, element) in elements.iter().enumerate() {
+                    validate(root, rule, element, &format!("{at}/{i}"), &mut nested);
+                }
+            }
+            ("minItems", Value::Array(v)) if (v.len() as u64) < limit(rule) => {
+                fail(format!("fewer than {rule} items"));
+            }
+            ("maxItems", Value::Array(v)) if (v.len() as u64) > limit(rule) => {
+                fail(format!("more than {rule} items"));
+            }
+            ("minLength", Value::String(s)) if (s.chars().count() as u64) < limit(rule) => {
+                fail(format!("{instance} is shorter than {rule} characters"));
+            }
+            ("maxLength", Value::String(s)) if (s.chars().count() as u64) > limit(rule) => {
+                fail(format!("{instance} is longer than {rule} characters"));
+            }
+            ("minimum", Value::Number(n)) if !compare(n, rule, |v, m| v >= m) => {
+                fail(format!("{n} is less than {rule}"));
+            }
+            ("exclusiveMinimum", Value::Number(n)) if !compare(n, rule, |v, m| v > m) => {
+                fail(format!("{n} is not more than {rule}"));
+            }
+            ("exclusiveMaximum", Value::Number(n)) if !compare(n, rule, |v, m| v < m) => {
+                fail(format!("{n} is not less than {rule}"));
+            }
+            ("anyOf", _) => {
+                let alternatives = rule.as_array().expect("`anyOf` is a list of schemas");
+                let fits = alternatives
+                    .iter()
+                    .any(|sub| violations_under(root, sub, instance).is_empty());
+                if !fits {
+                    fail(format!("{instance} matches none of the alternatives"));
+                }
+            }
+            _ => {}
+        }
+    }
+    found.append(&mut nested);
+}
+
+fn violations_under(root: &Value, schema: &Value, instance: &Value) -> Vec<String> {
+    let mut found = Vec::new();
+    validate(root, schema, instance, "", &mut found);
+    found
+}
+
+fn has_type(instance: &Value, name: &str) -> bool {
+    match name {
+        "null" => instance.is_null(),
+        "boolean" => instance.is_boolean(),
+        "string" => instance.is_string(),
+        "number" => instance.is_number(),
+        // JSON Schema counts 2.0 as an integer: the value decides, not its spelling.
+        "integer" => instance.as_f64().is_some_and(|v| v.fract() == 0.0),
+        "array" => instance.is_array(),
+        "object" => instance.is_object(),
+        _ => panic!("unknown type `{name}`"),
+    }
+}
+
+fn limit(rule: &Value) -> u64 {
+    rule.as_u64().expect("a length limit is a whole number")
+}
+
+fn compare(value: &serde_json::Number, rule: &Value, holds: fn(f64, f64) -> bool) -> bool {
+    let bound = rule.as_f64().expect("a numeric limit is a number");
+    value.as_f64().is_some_and(|v| holds(v, bound))
+}
+
+/// `verdict ARGS --format json`: the report on stdout.
+fn printed(args: &[&str], code: i32) -> Value {
+    let run = Verdict::new()
+        .args(args)
+        .args(["--now", NOW, "--format", "json"])
+        .run()
+        .expect_code(code);
+    serde_json::from_str(&run.stdout).expect("the report is JSON")
+}
+
+#[test]
+fn a_report_that_could_not_decide_conforms() {
+    let report = printed(
+        &[
+            "gate",
+            POLICY,
+            "--gate",
+            "promote",
+            "--challenger",
+            "datasets/risk/no-such-file.parquet",
+        ],
+        2,
+    );
+    assert_eq!(report["verdict"], "error");
+    assert!(report["errors"][0]["message"].is_string(), "{report}");
+    assert_valid(&report);
+}
+
+#[test]
+fn broken_reports_are_rejected_where_they_break() {
+    let schema = schema();
+    let report = printed(&["gate", POLICY, "--gate", "promote"], 0);
+    assert_eq!(violations(&schema, &report), Vec::<String>::new());
+    let broken: [(&str, fn(&mut Value)); 9] = [
+        ("/schema: \"verdict.report/v2\" is not", |r| {
+            r["schema"] = json!("verdict.report/v2")
+        }),
+        (": `verdict` is required", |r| {
+            r.as_object_mut().map(|o| o.remove("verdict"));
+        }),
+        ("/verdict: \"maybe\" is not one of", |r| {
+            r["verdict"] = json!("maybe")
+        }),
+        ("/checks/0/extra: not allowed here", |r| {
+            r["checks"][0]["extra"] = json!(1)
+        }),
+        (
+            "/checks/0/challenger: \"0.8\" is not of type number or null",
+            |r| r["checks"][0]["challenger"] = json!("0.8"),
+        ),
+        ("/checks/0/ci: [0.8] matches none", |r| {
+            r["checks"][0]["ci"] = json!([0.8])
+        }),
+        ("/checks/0/segments/0: `reason` is required", |r| {
+            r["checks"][0]["segments"] = json!([{"value": "uk", "rows": [1, 1], "challenger": null, "champion": null,
+                        "threshold": null, "ci": null, "status": "skipped"}])
+        }),
+        ("/data/0/rows: -1 is less than 0", |r| {
+            r["data"][0]["rows"] = json!(-1)
+        }),
+        ("/data/0/sha256: \"abc\" is shorter than 64", |r| {
+            r["data"][0]["sha256"] = json!("abc")
+        }),
+    ];
+    for (expected, breaking) in broken {
+        let mut copy = report.clone();
+        breaking(&mut copy);
+        let found = violations(&schema, &copy);
+        assert!(
+            found.iter().any(|v| v.starts_with(expected)),
+            "expected `{expected}…`, found {found:?}"
+        );
+    }
+}
