@@ -14,18 +14,34 @@ pub struct FileDigest {
     pub sha256: String,
 }
 
+/// The files a slice path means, hashed.
 pub struct Resolved {
     pub files: Vec<FileDigest>,
+}
+
+/// The files a slice path means, not yet hashed: `load` hashes them while polars reads them.
+pub struct Listed {
+    slice: String,
+    path: String,
     paths: Vec<PathBuf>,
 }
 
-/// A file, a glob (`*`, `?`, `[`) or a folder (every `.parquet` below it, hive folders included).
-pub fn resolve(slice: &str, path: &str) -> Result<Resolved, DataError> {
-    let io_error = |reason: String| DataError::Io {
+fn io_error(slice: &str, path: &str, reason: String) -> DataError {
+    DataError::Io {
         slice: slice.to_string(),
         path: path.to_string(),
         reason,
-    };
+    }
+}
+
+/// Lists and hashes the files of a slice path.
+pub fn resolve(slice: &str, path: &str) -> Result<Resolved, DataError> {
+    list(slice, path)?.hash()
+}
+
+/// A file, a glob (`*`, `?`, `[`) or a folder (every `.parquet` below it, hive folders included).
+pub fn list(slice: &str, path: &str) -> Result<Listed, DataError> {
+    let io_error = |reason: String| io_error(slice, path, reason);
     let mut paths = if path.contains(['*', '?', '[']) {
         let pattern = glob::glob(path).map_err(|e| io_error(format!("invalid glob: {e}")))?;
         pattern
@@ -51,16 +67,11 @@ pub fn resolve(slice: &str, path: &str) -> Result<Resolved, DataError> {
             path: path.to_string(),
         });
     }
-    let files = paths
-        .iter()
-        .map(|p| {
-            Ok(FileDigest {
-                path: p.display().to_string(),
-                sha256: sha256_file(p).map_err(|e| io_error(format!("{}: {e}", p.display())))?,
-            })
-        })
-        .collect::<Result<_, DataError>>()?;
-    Ok(Resolved { files, paths })
+    Ok(Listed {
+        slice: slice.to_string(),
+        path: path.to_string(),
+        paths,
+    })
 }
 
 fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -93,7 +104,23 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-impl Resolved {
+impl Listed {
+    pub fn hash(&self) -> Result<Resolved, DataError> {
+        let files = self
+            .paths
+            .iter()
+            .map(|p| {
+                Ok(FileDigest {
+                    path: p.display().to_string(),
+                    sha256: sha256_file(p).map_err(|e| {
+                        io_error(&self.slice, &self.path, format!("{}: {e}", p.display()))
+                    })?,
+                })
+            })
+            .collect::<Result<_, DataError>>()?;
+        Ok(Resolved { files })
+    }
+
     pub fn sources(&self) -> ScanSources {
         let paths: Vec<PlRefPath> = self
             .paths
@@ -102,7 +129,9 @@ impl Resolved {
             .collect();
         ScanSources::Paths(paths.into_iter().collect())
     }
+}
 
+impl Resolved {
     pub fn combined_sha256(&self) -> String {
         let mut hasher = Sha256::new();
         for file in &self.files {

@@ -57,24 +57,24 @@ pub enum TimeFilter<'a> {
 }
 
 struct Scan {
-    resolved: files::Resolved,
+    listed: files::Listed,
     lazy: LazyFrame,
     schema: SchemaRef,
 }
 
 fn scan(name: &str, path: &str) -> Result<Scan, DataError> {
-    let resolved = files::resolve(name, path)?;
+    let listed = files::list(name, path)?;
     let args = ScanArgsParquet {
         glob: false,
         ..ScanArgsParquet::default()
     };
-    let mut lazy = LazyFrame::scan_parquet_sources(resolved.sources(), args)
+    let mut lazy = LazyFrame::scan_parquet_sources(listed.sources(), args)
         .map_err(|e| read_error(name, path, &e))?;
     let schema = lazy
         .collect_schema()
         .map_err(|e| read_error(name, path, &e))?;
     Ok(Scan {
-        resolved,
+        listed,
         lazy,
         schema,
     })
@@ -95,16 +95,24 @@ pub fn schema(name: &str, path: &str) -> Result<SchemaRef, DataError> {
 
 pub fn load(req: &SliceRequest<'_>) -> Result<Slice, DataError> {
     let Scan {
-        resolved,
+        listed,
         lazy,
         schema,
     } = scan(req.name, req.path)?;
     req.needed.check_schema(req.name, req.path, &schema)?;
     let names: Vec<Expr> = req.needed.names().map(col).collect();
-    let frame = lazy
-        .select(names)
-        .collect()
-        .map_err(|e| read_error(req.name, req.path, &e))?;
+    // Hashing is single-threaded and reading leaves a core idle while it decompresses some
+    // columns: doing both at once hides most of the hashing (about 0.5 s per GB).
+    let (resolved, frame) = std::thread::scope(|scope| {
+        let hashing = scope.spawn(|| listed.hash());
+        let frame = lazy.select(names).collect();
+        let resolved = hashing
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (resolved, frame)
+    });
+    let resolved = resolved?;
+    let frame = frame.map_err(|e| read_error(req.name, req.path, &e))?;
     let rows_read = frame.height();
     let (frame, ts_range) = match req.time {
         Some(TimeFilter::Recent(recent)) => apply_recency(req.name, frame, recent, req.now_ms)?,

@@ -128,10 +128,11 @@ fn line_link(line: usize) -> String {
     format!("<a class=\"ln-link\" href=\"#L{line}\">{line}</a>")
 }
 
-fn bound(check: &CheckOutcome) -> String {
-    check.threshold.map_or_else(
+/// A check's (or a segment's) bound: its operator and threshold.
+fn bound(op: &str, threshold: Option<f64>) -> String {
+    threshold.map_or_else(
         || "—".to_string(),
-        |t| format!("{} {}", escape(check.op), crate::eval::short(t)),
+        |t| format!("{} {}", escape(op), crate::eval::short(t)),
     )
 }
 
@@ -347,7 +348,13 @@ fn data(page: &mut String, report: &Report) {
     for s in &report.data {
         let range = s.ts_range.as_ref().map_or_else(
             || "—".to_string(),
-            |r| format!("{} → {}", escape(&r.from), escape(&r.to)),
+            |r| {
+                format!(
+                    "<span class=\"ts\">{}</span> → <span class=\"ts\">{}</span>",
+                    escape(&r.from),
+                    escape(&r.to)
+                )
+            },
         );
         let files = match s.files.len() {
             0 | 1 => String::new(),

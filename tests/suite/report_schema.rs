@@ -259,12 +259,15 @@ fn a_report_that_could_not_decide_conforms() {
     assert_valid(&report);
 }
 
+/// A change that breaks a conforming report.
+type Breaking = fn(&mut Value);
+
 #[test]
 fn broken_reports_are_rejected_where_they_break() {
     let schema = schema();
     let report = printed(&["gate", POLICY, "--gate", "promote"], 0);
     assert_eq!(violations(&schema, &report), Vec::<String>::new());
-    let broken: [(&str, fn(&mut Value)); 9] = [
+    let broken: [(&str, Breaking); 9] = [
         ("/schema: \"verdict.report/v2\" is not", |r| {
             r["schema"] = json!("verdict.report/v2")
         }),

@@ -84,11 +84,8 @@ fn check_row(page: &mut String, report: &Report, check: &CheckOutcome, with_ci: 
     // A `by` check has no values of its own: its bound is one per segment.
     let shown_bound = match &check.segments {
         Some(segments) if !same_threshold(segments) => "per segment".to_string(),
-        Some(segments) => segments.iter().find_map(|s| s.threshold).map_or_else(
-            || "—".to_string(),
-            |t| format!("{} {}", escape(check.op), crate::eval::short(t)),
-        ),
-        None => bound(check),
+        Some(segments) => bound(check.op, segments.iter().find_map(|s| s.threshold)),
+        None => bound(check.op, check.threshold),
     };
     let mut notes: Vec<String> = Vec::new();
     if let Some(segments) = &check.segments {
@@ -174,7 +171,7 @@ fn columns_row(page: &mut String, outcomes: &[&CheckOutcome], with_ci: bool) {
         .iter()
         .all(|o| o.threshold == first.threshold && o.op == first.op);
     let shown_bound = if same_bound {
-        bound(first)
+        bound(first.op, first.threshold)
     } else {
         "per column".to_string()
     };
@@ -248,10 +245,6 @@ fn segment_row(page: &mut String, check: &CheckOutcome, segment: &SegmentOutcome
         SegmentStatus::Error => ("error", "!"),
         SegmentStatus::Skipped => ("skipped", "–"),
     };
-    let shown_bound = segment.threshold.map_or_else(
-        || "—".to_string(),
-        |t| format!("{} {}", escape(check.op), crate::eval::short(t)),
-    );
     let reason = segment
         .reason
         .as_deref()
@@ -260,12 +253,13 @@ fn segment_row(page: &mut String, check: &CheckOutcome, segment: &SegmentOutcome
         .unwrap_or_default();
     page.push_str(&format!(
         "<tr class=\"r-{word}\"><td>{}</td><td><code>{}</code></td><td class=\"num\">{}</td>\
-         <td class=\"num\">{}</td><td class=\"num\">{shown_bound}</td>{}\
+         <td class=\"num\">{}</td><td class=\"num\">{}</td>{}\
          <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"reason\">{reason}</td></tr>\n",
         pill(word, mark),
         escape(&segment.value),
         value(segment.challenger),
         value(segment.champion),
+        bound(check.op, segment.threshold),
         if with_ci {
             format!("<td class=\"num\">{}</td>", interval(segment.ci))
         } else {
@@ -331,7 +325,7 @@ pub(super) fn drift_columns(page: &mut String, report: &Report, rows: &[Row<'_>]
             escape(&o.metric),
             value(o.challenger),
             value(o.p_value),
-            bound(o),
+            bound(o.op, o.threshold),
             line_link(o.source.line),
             reason(o),
         ));
