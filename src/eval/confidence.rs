@@ -15,7 +15,7 @@ use super::{GateInputs, compare};
 use crate::ast::CmpOp;
 use crate::metrics::registry::MetricId;
 use crate::plan::{Bound, CheckPlan};
-use crate::stats::bootstrap::{self, BootstrapDifference};
+use crate::stats::bootstrap::{self, BootstrapDifference, Percentiles};
 use crate::stats::{delong, normal};
 
 /// How a check's confidence bound was obtained, for the report.

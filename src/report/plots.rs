@@ -69,14 +69,14 @@ fn figure(check: &Plotted<'_>, inputs: &GateInputs<'_>, sides: (&str, &str)) -> 
                 .column
                 .as_deref()
                 .or(check.columns.first().copied())?;
-            let baseline_name = baseline.slice_name().to_string();
+            // The reference may be a named slice rather than the baseline.
+            let names = (sides.0, baseline.slice_name());
             histogram(
                 outcome,
                 title,
                 column,
-                inputs.tested,
-                baseline,
-                (sides.0, &baseline_name),
+                (inputs.tested, baseline),
+                names,
                 None,
             )
         }
@@ -91,15 +91,8 @@ fn figure(check: &Plotted<'_>, inputs: &GateInputs<'_>, sides: (&str, &str)) -> 
                     })
                 })
                 .collect();
-            histogram(
-                outcome,
-                title,
-                column,
-                inputs.tested,
-                baseline,
-                sides,
-                Some(markers),
-            )
+            let slices = (inputs.tested, baseline);
+            histogram(outcome, title, column, slices, sides, Some(markers))
         }
         _ => None,
     }
@@ -126,8 +119,7 @@ fn histogram(
     outcome: &CheckOutcome,
     title: String,
     column: &str,
-    tested: &Values<'_>,
-    baseline: &Values<'_>,
+    (tested, baseline): (&Values<'_>, &Values<'_>),
     sides: (&str, &str),
     markers: Option<Vec<Marker>>,
 ) -> Option<Figure> {

@@ -151,21 +151,8 @@ pub struct Bootstrap {
     replicates: Vec<f64>,
 }
 
-impl Bootstrap {
-    /// The one-sided lower percentile bound at `confidence`: the `1 − confidence` quantile of
-    /// the replicates (NumPy's linear method). NaN unless `0 <= confidence <= 1`.
-    pub fn lower_bound(&self, confidence: f64) -> f64 {
-        percentile(&self.replicates, 1.0 - confidence)
-    }
-
-    /// The one-sided upper percentile bound at `confidence`: the `confidence` quantile of the
-    /// replicates. NaN unless `0 <= confidence <= 1`.
-    pub fn upper_bound(&self, confidence: f64) -> f64 {
-        percentile(&self.replicates, confidence)
-    }
-
-    /// The replicates, sorted ascending.
-    pub fn replicates(&self) -> &[f64] {
+impl Percentiles for Bootstrap {
+    fn replicates(&self) -> &[f64] {
         &self.replicates
     }
 }
@@ -176,26 +163,33 @@ impl Bootstrap {
 pub struct BootstrapDifference {
     pub tested: f64,
     pub baseline: f64,
-    /// `tested − baseline` on the full slices.
+    /// `tested − weight · baseline` on the full slices (weight 1 unless
+    /// [`bootstrap_contrast`] says otherwise).
     pub difference: f64,
     replicates: Vec<f64>,
 }
 
-impl BootstrapDifference {
-    /// The one-sided lower percentile bound on `tested − baseline` at `confidence`: the
-    /// `1 − confidence` quantile of the replicates. NaN unless `0 <= confidence <= 1`.
-    pub fn lower_bound(&self, confidence: f64) -> f64 {
-        percentile(&self.replicates, 1.0 - confidence)
-    }
-
-    /// The one-sided upper percentile bound on `tested − baseline` at `confidence`.
-    pub fn upper_bound(&self, confidence: f64) -> f64 {
-        percentile(&self.replicates, confidence)
-    }
-
-    /// The replicates of the difference, sorted ascending.
-    pub fn replicates(&self) -> &[f64] {
+impl Percentiles for BootstrapDifference {
+    fn replicates(&self) -> &[f64] {
         &self.replicates
+    }
+}
+
+/// One-sided percentile bounds from sorted bootstrap replicates.
+pub trait Percentiles {
+    /// The replicates, sorted ascending.
+    fn replicates(&self) -> &[f64];
+
+    /// The one-sided lower percentile bound at `confidence`: the `1 − confidence` quantile of
+    /// the replicates (NumPy's linear method). NaN unless `0 <= confidence <= 1`.
+    fn lower_bound(&self, confidence: f64) -> f64 {
+        percentile(self.replicates(), 1.0 - confidence)
+    }
+
+    /// The one-sided upper percentile bound at `confidence`: the `confidence` quantile of the
+    /// replicates. NaN unless `0 <= confidence <= 1`.
+    fn upper_bound(&self, confidence: f64) -> f64 {
+        percentile(self.replicates(), confidence)
     }
 }
 

@@ -6,6 +6,7 @@ use verdict::eval::{CheckOutcome, SourceRef, Status, Verdict as Decision};
 use verdict::report::figures::{self, Curve, Figure, Marker, Series};
 use verdict::report::{self, PolicyInfo, Report, SliceInfo, Timings, TsRange};
 
+use crate::support::SplitMix64;
 use crate::support::{TempDir, Verdict};
 
 const NOW: &str = "2026-11-26T00:00:00Z";
@@ -259,13 +260,8 @@ fn outcome(id: &str, line: usize, text: &str, status: Status) -> CheckOutcome {
 
 /// Deterministic numbers in [0, 1).
 fn uniform(seed: u64) -> impl FnMut() -> f64 {
-    let mut state = seed;
-    move || {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    }
+    let mut rng = SplitMix64(seed);
+    move || rng.unit()
 }
 
 /// Labels and the scores of two models, the second a little worse, on `n` rows.

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use crate::support::SplitMix64;
 use serde_json::{Value, json};
 use verdict::metrics::{MetricResult, Undefined, calibration, classification, regression, summary};
 
@@ -228,23 +229,5 @@ impl Columns {
         self.bools
             .get(name)
             .unwrap_or_else(|| panic!("the dataset has no column `{name}`"))
-    }
-}
-
-/// splitmix64 (Steele, Lea and Flood 2014), the generator named in quality.json.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A double in [0, 1) from the top 53 bits; both conversions are exact.
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 * (1.0 / (1_u64 << 53) as f64)
     }
 }

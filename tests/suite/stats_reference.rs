@@ -12,9 +12,12 @@
 //! 176..=198 (88%..99%); with a true rate of 95% a count outside that range has a probability
 //! below 1%. The simulations are seeded, so the counts are the same on every run.
 
+use crate::support::SplitMix64;
 use serde_json::{Value, json};
 use verdict::metrics::{MetricResult, Undefined, classification, regression, summary};
-use verdict::stats::bootstrap::{BootstrapOptions, Rows, bootstrap_difference, bootstrap_metric};
+use verdict::stats::bootstrap::{
+    BootstrapOptions, Percentiles, Rows, bootstrap_difference, bootstrap_metric,
+};
 use verdict::stats::delong::{
     AucComparison, Scored, auroc_variance, delong_paired, delong_unpaired,
 };
@@ -325,31 +328,6 @@ impl Columns {
                 .push(((0.99 * u + 0.01 * w) * 1024.0).floor() / 1024.0);
         }
         columns
-    }
-}
-
-/// splitmix64, as named in delong.json and quality.json; also drives the simulations below.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A double in [0, 1) from the top 53 bits.
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 * (1.0 / (1_u64 << 53) as f64)
-    }
-
-    /// A standard normal draw (Box-Muller, one of the pair).
-    fn normal(&mut self) -> f64 {
-        let u = 1.0 - self.unit();
-        let v = self.unit();
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
     }
 }
 
