@@ -187,6 +187,16 @@ pub struct DriftBlock {
 pub enum DriftStmt {
     Window(Window),
     Check(Box<Check>),
+    /// `[warn] metric` without a comparison: `auto(f*, score)`.
+    Auto(AutoCheck),
+}
+
+/// A drift check whose per-column tests bring their own thresholds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutoCheck {
+    pub warn: Option<Span>,
+    pub metric: MetricRef,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -4,8 +4,6 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use polars::prelude::DataType;
-
 use crate::data::{self, ColumnKind, DataError, Needed, Slice, SliceRequest, TimeFilter};
 use crate::eval::{self, GateInputs, Values};
 use crate::metrics::registry;
@@ -133,26 +131,31 @@ fn load(
     let current_path = path_of(plan, options, current_name, "current")?;
     let schema = data::schema("reference", &reference_path)?;
     let window_column = drift.window.as_ref().map(|w| w.column.as_str());
-    let numeric: Vec<&str> = schema
-        .iter()
-        .filter(|(name, dtype)| is_numeric(dtype) && Some(name.as_str()) != window_column)
-        .map(|(name, _)| name.as_str())
-        .collect();
     let mut needed = Needed::default();
     let mut columns = Vec::new();
     for check in &drift.checks {
-        let expanded = expand(&check.metric.selectors, &check.metric.except, &numeric);
-        if expanded.is_empty() && check.metric.id != MetricId::ShareDrifted {
+        let (source, line, span) = check.origin();
+        // Patterns select the columns the metric can test: any feature for the per-category
+        // metrics, numbers only for ks and wasserstein.
+        let kind = registry::by_id(check.metric().id)
+            .and_then(|spec| spec.params.first())
+            .map_or(ColumnKind::Numeric, |param| {
+                ColumnKind::of_param(param.kind)
+            });
+        let eligible: Vec<&str> = schema
+            .iter()
+            .filter(|(name, dtype)| kind.accepts(dtype) && Some(name.as_str()) != window_column)
+            .map(|(name, _)| name.as_str())
+            .collect();
+        let expanded = expand(&check.metric().selectors, &check.metric().except, &eligible);
+        if expanded.is_empty() && check.metric().id != MetricId::ShareDrifted {
             return Err(DataError::Empty {
                 slice: "reference".into(),
-                why: format!(
-                    "`{}` (line {}) selects no numeric column",
-                    check.source, check.line
-                ),
+                why: format!("`{source}` (line {line}) selects no column it can test"),
             });
         }
         for column in &expanded {
-            needed.add(column, ColumnKind::Numeric, Some(check.span));
+            needed.add(column, kind, Some(span));
         }
         columns.push(expanded);
     }
@@ -178,17 +181,13 @@ fn load(
     Ok((vec![reference, current], columns))
 }
 
-fn is_numeric(dtype: &DataType) -> bool {
-    dtype.is_primitive_numeric() || dtype.is_bool()
-}
-
-/// Names as written, patterns as every numeric column with that prefix, minus `except`.
-fn expand(selectors: &[ColumnSelector], except: &[String], numeric: &[&str]) -> Vec<String> {
+/// Names as written, patterns as every eligible column with that prefix, minus `except`.
+fn expand(selectors: &[ColumnSelector], except: &[String], eligible: &[&str]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for selector in selectors {
         let matches: Vec<String> = match selector {
             ColumnSelector::Name(name) => vec![name.clone()],
-            ColumnSelector::Prefix(prefix) => numeric
+            ColumnSelector::Prefix(prefix) => eligible
                 .iter()
                 .filter(|c| c.starts_with(prefix.as_str()))
                 .map(|c| c.to_string())

@@ -198,6 +198,10 @@ impl Printer<'_> {
                             ),
                         ),
                         DriftStmt::Check(c) => (c.span, check_text(p.src, c)),
+                        DriftStmt::Auto(a) => {
+                            let warn = if a.warn.is_some() { "warn " } else { "" };
+                            (a.span, format!("{warn}{}", metric_text(p.src, &a.metric)))
+                        }
                     };
                     p.open(span);
                     p.out.push_str(&text);
@@ -307,14 +311,7 @@ fn check_text(src: &str, check: &Check) -> String {
     if check.warn.is_some() {
         text.push_str("warn ");
     }
-    let m = &check.metric;
-    text.push_str(&metric_name(&m.name.text));
-    if let Some(args) = &m.args {
-        text.push_str(&format!("({})", args_text(src, args)));
-    }
-    if let Some(field) = &m.field {
-        text.push_str(&format!(".{}", name(&field.text)));
-    }
+    text.push_str(&metric_text(src, &check.metric));
     if let Some(by) = &check.by {
         text.push_str(&format!(" by {}", name(&by.text)));
     }
@@ -325,6 +322,18 @@ fn check_text(src: &str, check: &Check) -> String {
     ));
     if let Some(conf) = &check.confidence {
         text.push_str(&format!(" at {}", expr(src, conf)));
+    }
+    text
+}
+
+/// `name(args).field` as written, canonically spaced.
+fn metric_text(src: &str, m: &MetricRef) -> String {
+    let mut text = metric_name(&m.name.text);
+    if let Some(args) = &m.args {
+        text.push_str(&format!("({})", args_text(src, args)));
+    }
+    if let Some(field) = &m.field {
+        text.push_str(&format!(".{}", name(&field.text)));
     }
     text
 }

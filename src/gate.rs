@@ -236,6 +236,15 @@ fn check_sanity(
     challenger: &Slice,
     options: &GateOptions<'_>,
 ) -> Result<(), DataError> {
+    if champion.sha256 == challenger.sha256 {
+        return Err(DataError::Sanity {
+            message: format!(
+                "slices `champion` (`{}`) and `challenger` (`{}`) are the same files, sha256 {}",
+                champion.path, challenger.path, challenger.sha256
+            ),
+            help: "score the same traffic with each model into its own files".into(),
+        });
+    }
     for source in &plan.data.slices {
         if matches!(source.name.as_str(), "champion" | "challenger") {
             continue;

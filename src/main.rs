@@ -149,9 +149,13 @@ enum CanaryCommand {
         /// Make the changes (default: print them only).
         #[arg(long)]
         apply: bool,
-        /// `json` prints the decision with every input it was made on.
+        /// `json` prints the decision with every input it was made on; `markdown` the report.
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
+        /// Also write the step's report (decision, guards, stage history) as report.json,
+        /// report.md and report.html into this directory.
+        #[arg(long)]
+        report: Option<PathBuf>,
     },
 }
 
@@ -272,6 +276,7 @@ fn main() -> ExitCode {
                     now,
                     apply,
                     format,
+                    report,
                 },
         } => cli::canary::run_step(
             &cli::canary::StepArgs {
@@ -280,7 +285,8 @@ fn main() -> ExitCode {
                 stable,
                 now,
                 apply,
-                json: format == Format::Json,
+                format,
+                report_dir: report,
             },
             color,
         ),

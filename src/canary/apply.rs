@@ -1,5 +1,5 @@
 //! A decision made real: at most one patch of the InferenceService (traffic and the state
-//! annotations together, guarded by the resourceVersion the decision was made on), then the
+//! annotations, stage history included, together, guarded by the resourceVersion the decision was made on), then the
 //! alias moves in MLflow. The patch always comes first, so a 409 or a crash before it changes
 //! nothing, and a crash after it leaves annotations from which the next step resumes the alias
 //! moves (see `decide`).
@@ -12,6 +12,7 @@ use crate::exec::aliases::{self, Aliases};
 use crate::exec::kserve::{self, InferenceService, Kserve};
 use crate::exec::mlflow::Mlflow;
 use crate::exec::{ExecError, aliases::CHAMPION};
+use crate::report::canary::StageDecision;
 
 /// A model-version tag naming a container image to serve instead of the artifact URI.
 pub const IMAGE_TAG: &str = "verdict.image";
@@ -29,20 +30,25 @@ pub struct Target<'a> {
 pub struct Applied {
     /// The merge patch, without the resourceVersion guard the client adds.
     pub patch: Option<Value>,
+    /// The canary state the patch wrote, when it wrote one.
+    pub state: Option<CanaryState>,
     /// The aliases before the alias moves, when there were any.
     pub aliases_before: Option<Aliases>,
 }
 
+/// `requests`: the canary requests seen in the stage the decision ends, for its history entry.
 pub fn apply(
     target: &Target<'_>,
     isvc: &InferenceService,
     state: Option<&CanaryState>,
     decision: &Decision,
+    requests: Option<u64>,
 ) -> Result<Applied, CanaryError> {
     let missing_state = || CanaryError::Policy {
         message: "the InferenceService carries no canary state to act on".into(),
         help: None,
     };
+    let now = target.now_ms;
     match decision {
         Decision::Hold { .. } | Decision::Undecided { .. } => Ok(Applied::default()),
         Decision::Start { version, percent } => start(target, isvc, version, *percent),
@@ -50,22 +56,31 @@ pub fn apply(
             let state = state.ok_or_else(missing_state)?;
             let next = CanaryState {
                 stage: *stage,
-                stage_started_ms: target.now_ms,
+                stage_started_ms: now,
+                percent: *percent,
+                history: state.history_closed(StageDecision::Advance, now, requests, None),
                 ..state.clone()
             };
-            let patch = traffic_patch(&next, target.model, Value::from(*percent));
-            send(target, isvc, patch)
+            send_state(target, isvc, next)
         }
         Decision::Rollback { reason, resumed } => {
             let state = state.ok_or_else(missing_state)?;
             let mut applied = Applied::default();
             if !(*resumed && isvc.canary_percent == Some(0)) {
+                // A resumed rollback re-sends a patch whose history already ends the stage.
+                let history = if *resumed {
+                    state.history.clone()
+                } else {
+                    state.history_closed(StageDecision::Rollback, now, requests, Some(reason))
+                };
                 let next = CanaryState {
                     phase: Phase::RolledBack,
+                    percent: 0,
                     reason: Some(reason.clone()),
+                    history,
                     ..state.clone()
                 };
-                applied = send(target, isvc, traffic_patch(&next, target.model, 0.into()))?;
+                applied = send_state(target, isvc, next)?;
             }
             applied.aliases_before = Some(aliases::withdraw(
                 target.mlflow,
@@ -79,17 +94,19 @@ pub fn apply(
             let state = state.ok_or_else(missing_state)?;
             let mut applied = Applied::default();
             if !(*resumed && isvc.canary_percent.is_none()) {
+                let history = if *resumed {
+                    state.history.clone()
+                } else {
+                    state.history_closed(StageDecision::Promote, now, requests, None)
+                };
                 let next = CanaryState {
                     phase: Phase::Promoted,
+                    percent: 100,
                     reason: None,
+                    history,
                     ..state.clone()
                 };
-                // `null` removes the field: the latest revision takes all traffic.
-                applied = send(
-                    target,
-                    isvc,
-                    traffic_patch(&next, target.model, Value::Null),
-                )?;
+                applied = send_state(target, isvc, next)?;
             }
             applied.aliases_before = Some(aliases::finish(
                 target.mlflow,
@@ -136,7 +153,7 @@ pub fn restore_previous(
             }},
             "spec": {"predictor": predictor},
         });
-        applied = send(target, isvc, patch)?;
+        applied = send(target, isvc, patch, None)?;
     }
     applied.aliases_before = Some(aliases::rollback(mlflow, model, reason)?);
     Ok(applied)
@@ -183,12 +200,15 @@ fn start(
         phase: Phase::Running,
         stage: 0,
         stage_started_ms: target.now_ms,
+        percent,
         version: version.to_string(),
         stable_version: mlflow.alias(model, CHAMPION)?,
         policy_sha256: target.policy_sha256.to_string(),
         reason: None,
+        // A new canary starts a new history.
+        history: Vec::new(),
     };
-    let mut patch = traffic_patch(&state, model, percent.into());
+    let mut patch = traffic_patch(&state, model);
     if let (Some(predictor), Value::Object(fields)) = (
         patch
             .pointer_mut("/spec/predictor")
@@ -197,26 +217,41 @@ fn start(
     ) {
         predictor.extend(fields);
     }
-    send(target, isvc, patch)
+    send(target, isvc, patch, Some(state))
 }
 
-/// The state annotations and `canaryTrafficPercent` (a number, or `null` to remove it).
-pub fn traffic_patch(state: &CanaryState, model: &str, percent: Value) -> Value {
-    let shown = percent.as_i64().unwrap_or(100);
+/// The state annotations and `canaryTrafficPercent`: the state's share, or once promoted
+/// `null`, which removes the field so that the latest revision takes all traffic.
+pub fn traffic_patch(state: &CanaryState, model: &str) -> Value {
+    let percent = match state.phase {
+        Phase::Promoted => Value::Null,
+        _ => state.percent.into(),
+    };
     json!({
-        "metadata": {"annotations": state.annotations(model, shown)},
+        "metadata": {"annotations": state.annotations(model)},
         "spec": {"predictor": {"canaryTrafficPercent": percent}},
     })
+}
+
+/// The traffic patch of `next`, sent.
+fn send_state(
+    target: &Target<'_>,
+    isvc: &InferenceService,
+    next: CanaryState,
+) -> Result<Applied, CanaryError> {
+    send(target, isvc, traffic_patch(&next, target.model), Some(next))
 }
 
 fn send(
     target: &Target<'_>,
     isvc: &InferenceService,
     patch: Value,
+    state: Option<CanaryState>,
 ) -> Result<Applied, CanaryError> {
     target.kserve.patch(isvc, &patch)?;
     Ok(Applied {
         patch: Some(patch),
+        state,
         aliases_before: None,
     })
 }

@@ -32,6 +32,7 @@ use super::state::{CanaryState, Phase};
 use crate::eval::{CheckOutcome, Status};
 use crate::exec::kserve::Readiness;
 use crate::plan::CanaryPlan;
+use crate::report::canary::StepDecision;
 
 /// Requests a stage needs when the policy names no minimum.
 pub const DEFAULT_MIN_REQUESTS: u64 = 1;
@@ -105,6 +106,29 @@ pub enum Decision {
     Undecided {
         reason: String,
     },
+}
+
+impl Decision {
+    /// The decision as reports name it.
+    pub fn kind(&self) -> StepDecision {
+        match self {
+            Decision::Start { .. } => StepDecision::Start,
+            Decision::Advance { .. } => StepDecision::Advance,
+            Decision::Hold { .. } => StepDecision::Hold,
+            Decision::Rollback { .. } => StepDecision::Rollback,
+            Decision::Promote { .. } => StepDecision::Promote,
+            Decision::Undecided { .. } => StepDecision::Undecided,
+        }
+    }
+
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Decision::Hold { reason }
+            | Decision::Rollback { reason, .. }
+            | Decision::Undecided { reason } => Some(reason),
+            Decision::Start { .. } | Decision::Advance { .. } | Decision::Promote { .. } => None,
+        }
+    }
 }
 
 /// A stage's share as KServe takes it: a whole percent.

@@ -32,10 +32,12 @@ fn running(stage: usize) -> CanaryState {
         phase: Phase::Running,
         stage,
         stage_started_ms: T0,
+        percent: 5,
         version: "4".into(),
         stable_version: Some("3".into()),
         policy_sha256: "sha".into(),
         reason: None,
+        history: Vec::new(),
     }
 }
 

@@ -5,11 +5,13 @@
 //! - `decide`: the decision, a pure function of (policy, state, observation, now);
 //! - `observe`: the guards on the canary and stable slices of the current stage;
 //! - `apply`: a decision as patches and alias moves, ordered so that a crash at any point
-//!   converges on the next run.
+//!   converges on the next run;
+//! - `report`: a step as a `verdict.report/v1` report.
 
 pub mod apply;
 pub mod decide;
 pub mod observe;
+pub mod report;
 pub mod state;
 
 pub use decide::{Decision, Observation, decide};

@@ -1,11 +1,15 @@
 //! The canary's state as annotations on the InferenceService. They are written in the same
 //! patch as the traffic change they describe, so the two never disagree; and because they
-//! live with the thing they describe, `verdict canary step` keeps nothing between runs.
+//! live with the thing they describe, `verdict canary step` keeps nothing between runs. That
+//! includes the canary's history: every stage it finished, with how and why, which reports and
+//! `verdict status` show.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
+
+use crate::report::canary::{StageDecision, StageRecord};
 
 pub const PHASE: &str = "verdict.dev/canary-phase";
 /// The current stage, counted from 1 as the policy lists them.
@@ -17,6 +21,15 @@ pub const REASON: &str = "verdict.dev/canary-reason";
 pub const STABLE_VERSION: &str = "verdict.dev/stable-version";
 pub const MODEL: &str = "verdict.dev/model";
 pub const MODEL_VERSION: &str = "verdict.dev/model-version";
+/// The stages this canary finished, oldest first, as a JSON list of [`StageRecord`]s.
+pub const HISTORY: &str = "verdict.dev/canary-history";
+
+/// Finished stages kept in the history. A policy has a handful of stages and a canary finishes
+/// each at most once, so this only bounds what a policy of very many stages writes: Kubernetes
+/// caps all annotations of an object at 256 KiB together.
+pub const MAX_HISTORY: usize = 20;
+/// Characters of a reason kept in the history (a guard's reason quotes the policy).
+const MAX_REASON: usize = 240;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -42,12 +55,16 @@ pub struct CanaryState {
     /// Index into the policy's stages (0 = the first).
     pub stage: usize,
     pub stage_started_ms: i64,
+    /// The canary's share of the traffic, as the last patch set it (100 once promoted).
+    pub percent: i64,
     /// The model version the canary serves.
     pub version: String,
     /// The version @champion named when the canary started.
     pub stable_version: Option<String>,
     pub policy_sha256: String,
     pub reason: Option<String>,
+    /// The stages finished so far, oldest first; the current one is not among them.
+    pub history: Vec<StageRecord>,
 }
 
 impl CanaryState {
@@ -75,27 +92,38 @@ impl CanaryState {
         let stage_started_ms = chrono::DateTime::parse_from_rfc3339(started)
             .map_err(|e| format!("annotation {STAGE_STARTED} `{started}` is not a time: {e}"))?
             .timestamp_millis();
+        let percent: i64 = get(PERCENT)?
+            .parse()
+            .map_err(|_| format!("annotation {PERCENT} is not a whole percent"))?;
+        // Canaries started before the history was kept have none: an empty one.
+        let history = match a.get(HISTORY) {
+            None => Vec::new(),
+            Some(text) => serde_json::from_str(text)
+                .map_err(|e| format!("annotation {HISTORY} is not a stage history: {e}"))?,
+        };
         Ok(Some(CanaryState {
             phase,
             stage: stage - 1,
             stage_started_ms,
+            percent,
             version: get(MODEL_VERSION)?.clone(),
             stable_version: a.get(STABLE_VERSION).cloned(),
             policy_sha256: get(POLICY)?.clone(),
             reason: a.get(REASON).cloned(),
+            history,
         }))
     }
 
     /// The annotations of this state, as the `metadata.annotations` of a merge patch: every key
     /// is written (a `null` removes a stale reason).
-    pub fn annotations(&self, model: &str, percent: i64) -> Value {
+    pub fn annotations(&self, model: &str) -> Value {
         let mut a = Map::new();
         let mut put = |k: &str, v: Value| {
             a.insert(k.to_string(), v);
         };
         put(PHASE, self.phase.as_str().into());
         put(STAGE, (self.stage + 1).to_string().into());
-        put(PERCENT, percent.to_string().into());
+        put(PERCENT, self.percent.to_string().into());
         put(STAGE_STARTED, format_time(self.stage_started_ms).into());
         put(POLICY, self.policy_sha256.clone().into());
         put(
@@ -110,7 +138,64 @@ impl CanaryState {
         );
         put(MODEL, model.into());
         put(MODEL_VERSION, self.version.clone().into());
+        put(
+            HISTORY,
+            serde_json::to_string(&self.history)
+                .unwrap_or_default()
+                .into(),
+        );
         Value::Object(a)
+    }
+
+    /// The history with the current stage finished at `ended_ms` by `decision`; the oldest
+    /// stages give way past [`MAX_HISTORY`].
+    pub fn history_closed(
+        &self,
+        decision: StageDecision,
+        ended_ms: i64,
+        requests: Option<u64>,
+        reason: Option<&str>,
+    ) -> Vec<StageRecord> {
+        let mut history = self.history.clone();
+        history.push(StageRecord {
+            decision: Some(decision),
+            ended: Some(format_time(ended_ms)),
+            requests,
+            reason: reason.map(shorten),
+            ..self.current_stage(None)
+        });
+        let excess = history.len().saturating_sub(MAX_HISTORY);
+        history.drain(..excess);
+        history
+    }
+
+    /// Every stage of the canary: the finished ones, then the running one (with the requests
+    /// seen in it so far) unless the canary has ended.
+    pub fn timeline(&self, requests: Option<u64>) -> Vec<StageRecord> {
+        let mut stages = self.history.clone();
+        if self.phase == Phase::Running {
+            stages.push(self.current_stage(requests));
+        }
+        stages
+    }
+
+    fn current_stage(&self, requests: Option<u64>) -> StageRecord {
+        StageRecord {
+            stage: self.stage + 1,
+            percent: self.percent,
+            started: format_time(self.stage_started_ms),
+            ended: None,
+            decision: None,
+            requests,
+            reason: None,
+        }
+    }
+}
+
+fn shorten(reason: &str) -> String {
+    match reason.char_indices().nth(MAX_REASON) {
+        Some((cut, _)) => format!("{}…", &reason[..cut]),
+        None => reason.to_string(),
     }
 }
 
@@ -131,12 +216,23 @@ mod tests {
             phase: Phase::Running,
             stage: 1,
             stage_started_ms: 1_795_651_200_123,
+            percent: 25,
             version: "4".into(),
             stable_version: Some("3".into()),
             policy_sha256: "ab".into(),
             reason: None,
+            history: Vec::new(),
         };
-        let written = state.annotations("risk", 25);
+        let state = CanaryState {
+            history: state.history_closed(
+                StageDecision::Advance,
+                1_795_651_200_000,
+                Some(12),
+                None,
+            ),
+            ..state
+        };
+        let written = state.annotations("risk");
         let read: BTreeMap<String, String> = written
             .as_object()
             .map(|o| {
@@ -154,5 +250,44 @@ mod tests {
         let mut broken = read.clone();
         broken.insert(STAGE.into(), "0".into());
         assert!(CanaryState::from_annotations(&broken).is_err());
+        let mut broken = read.clone();
+        broken.insert(HISTORY.into(), "[{\"stage\": 1}]".into());
+        let error = CanaryState::from_annotations(&broken)
+            .err()
+            .unwrap_or_default();
+        assert!(error.contains(HISTORY), "{error}");
+    }
+
+    #[test]
+    fn the_history_keeps_the_newest_stages_and_short_reasons() {
+        let mut state = CanaryState {
+            phase: Phase::Running,
+            stage: 0,
+            stage_started_ms: 0,
+            percent: 5,
+            version: "2".into(),
+            stable_version: None,
+            policy_sha256: "ab".into(),
+            reason: None,
+            history: Vec::new(),
+        };
+        let long = "x".repeat(MAX_REASON + 10);
+        for stage in 0..MAX_HISTORY + 3 {
+            state.stage = stage;
+            state.history =
+                state.history_closed(StageDecision::Rollback, 60_000, None, Some(&long));
+        }
+        assert_eq!(state.history.len(), MAX_HISTORY);
+        assert_eq!(state.history[0].stage, 4, "the oldest three gave way");
+        let reason = state.history[0].reason.clone().unwrap_or_default();
+        assert_eq!(reason.chars().count(), MAX_REASON + 1);
+        assert!(reason.ends_with('…'), "{reason}");
+        // The running stage closes the timeline; a finished canary has none.
+        assert_eq!(
+            state.timeline(Some(7)).last().map(|s| s.requests),
+            Some(Some(7))
+        );
+        state.phase = Phase::RolledBack;
+        assert_eq!(state.timeline(None).len(), MAX_HISTORY);
     }
 }

@@ -78,7 +78,7 @@ impl Checker<'_> {
             for option in named {
                 self.option(spec, option, ctx, &mut call)?;
             }
-            if spec.sample == Sample::Two && ctx == Context::Drift {
+            if spec.takes_column_list(ctx == Context::Drift) {
                 self.column_list(spec, &positional, m, &mut call)?;
             } else {
                 self.positional(spec, &positional, m, &mut call)?;
@@ -111,7 +111,10 @@ impl Checker<'_> {
                 "`share_drifted` summarises a drift block's checks"
             }
             (Sample::One, Context::Drift) => {
-                "drift compares the current window with the reference: use psi, ks, kl, js or wasserstein"
+                "drift compares the current window with the reference: use psi, ks, kl, js, wasserstein, chisquare, z or auto"
+            }
+            (Sample::Auto, Context::Gate | Context::Guard) => {
+                "`auto` picks a drift test per column; in a gate name the test, e.g. `psi(score) < 0.2`"
             }
             _ => return Some(()),
         };
@@ -137,7 +140,7 @@ impl Checker<'_> {
                 call.bins = self.bins(&arg.value)?;
                 Some(())
             }
-            ("except", _, Context::Drift) if spec.sample == Sample::Two => {
+            ("except", _, _) if spec.takes_column_list(ctx == Context::Drift) => {
                 let items = match &arg.value.kind {
                     ExprKind::List(items) => items.as_slice(),
                     _ => std::slice::from_ref(&arg.value),
@@ -152,7 +155,7 @@ impl Checker<'_> {
                 let options: &[&str] = match (spec.name, ctx) {
                     ("psi" | "kl" | "js", Context::Drift) => &["bins", "except"],
                     ("psi" | "kl" | "js", _) => &["bins"],
-                    (_, Context::Drift) if spec.sample == Sample::Two => &["except"],
+                    _ if spec.takes_column_list(ctx == Context::Drift) => &["except"],
                     _ => &[],
                 };
                 self.error(CheckError::UnknownOption {
@@ -209,7 +212,7 @@ impl Checker<'_> {
         for (param, arg) in spec.params.iter().zip(args) {
             let value = &arg.value;
             match param.kind {
-                ParamKind::Label | ParamKind::Column => {
+                ParamKind::Label | ParamKind::Column | ParamKind::Feature => {
                     call.columns
                         .push(self.column_name(spec, param.name, value)?);
                 }

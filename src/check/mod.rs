@@ -13,7 +13,7 @@ pub use error::CheckError;
 pub use metric::Context;
 
 use crate::ast::{self, CanaryStmt, Check, CmpOp, DriftStmt, Item, Span};
-use crate::metrics::registry::{MetricSpec, ParamKind, Sample};
+use crate::metrics::registry::{MetricId, MetricSpec, ParamKind, Sample};
 use crate::plan::*;
 use metric::backquoted;
 use value::BoundContext;
@@ -243,6 +243,16 @@ impl Checker<'_> {
             &format!("gate `{}`", gate.name.text),
             gate.name.span,
         );
+        if gate.checks.is_empty() {
+            self.error(CheckError::Invalid {
+                message: format!(
+                    "gate `{}` has no checks, so it would pass anything",
+                    gate.name.text
+                ),
+                span: gate.name.span,
+                help: Some("add a check such as `auroc(label, score) >= champion`".into()),
+            });
+        }
         let checks = gate
             .checks
             .iter()
@@ -378,12 +388,43 @@ impl Checker<'_> {
                 }
                 DriftStmt::Check(check) => {
                     if let Some(c) = self.check(check, Context::Drift) {
-                        plan.checks.push(c);
+                        plan.checks.push(DriftCheck::Written(c));
+                    }
+                }
+                DriftStmt::Auto(auto) => {
+                    if let Some(a) = self.auto_check(auto) {
+                        plan.checks.push(DriftCheck::Auto(a));
                     }
                 }
             }
         }
         self.plan.drift = Some(plan);
+    }
+
+    fn auto_check(&mut self, auto: &ast::AutoCheck) -> Option<AutoPlan> {
+        let (metric, spec) = self.metric_call(&auto.metric, Context::Drift)?;
+        if spec.sample != Sample::Auto {
+            self.error(CheckError::Invalid {
+                message: format!("`{}` needs a comparison", spec.name),
+                span: auto.span,
+                help: Some(format!(
+                    "write e.g. `{} < 0.2`; only `auto(...)` brings its own thresholds",
+                    &self.src[auto.span.start..auto.span.end]
+                )),
+            });
+            return None;
+        }
+        Some(AutoPlan {
+            source: self.src[auto.span.start..auto.span.end].to_string(),
+            line: line_of(self.src, auto.span.start),
+            span: auto.span,
+            severity: if auto.warn.is_some() {
+                Severity::Warn
+            } else {
+                Severity::Block
+            },
+            metric,
+        })
     }
 
     fn require_slices(&mut self, names: &[&str], needed_by: &str, span: Span) {
@@ -425,8 +466,27 @@ impl Checker<'_> {
             return None;
         }
         let (metric, spec) = metric?;
+        if spec.sample == Sample::Auto {
+            self.error(CheckError::Invalid {
+                message: "`auto` takes no comparison".into(),
+                span: check.op_span,
+                help: Some(
+                    "it compares each column with the default threshold of the test it picks: write `auto(...)` alone, or name a test such as `psi(...) < 0.2`".into(),
+                ),
+            });
+            return None;
+        }
         if let (Some(at), Some(_)) = (&check.confidence, confidence) {
-            let problem = if spec.sample == Sample::Two {
+            let problem = if matches!(
+                spec.id,
+                MetricId::Count | MetricId::Sum | MetricId::Min | MetricId::Max
+            ) {
+                // Totals grow with the rows and extremes hang on single rows: a (subsampled)
+                // bootstrap bounds neither, and a wrong bound would pass what it should block.
+                Some(
+                    "a confidence bound needs a mean-like metric; bound a rate, a mean or a quantile instead",
+                )
+            } else if spec.sample == Sample::Two {
                 Some(
                     "a two-sample metric has no confidence bound in verdict; bound it with a constant",
                 )

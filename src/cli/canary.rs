@@ -3,24 +3,31 @@
 //! current stage, decides (see `canary::decide`), and applies the decision. A 409 from the API
 //! server means another writer moved first: the step reads again and decides again.
 //!
+//! `--format json` prints the step with every input it was decided on (`verdict.canary/v1`);
+//! `--report DIR` writes the step as a `verdict.report/v1` report (report.json, report.md,
+//! report.html), and `--format markdown` prints that report's Markdown.
+//!
 //! Exit 0: started, advanced, held or promoted; 1: rolled back; 2: could not decide (nothing
 //! changed).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::Instant;
 
 use serde::Serialize;
 
 use super::serving::{Rollout, planned_text};
-use super::{Outcome, load_policy, print};
+use super::{Outcome, eprint, load_policy, print};
 use crate::canary::apply::{self, Applied, Target};
 use crate::canary::decide::{Inputs, decide_unobserved};
 use crate::canary::observe::{self, StageData};
+use crate::canary::report::{Step, report};
 use crate::canary::{CanaryError, CanaryState, Decision, Observation, decide};
 use crate::exec::ExecError;
 use crate::exec::aliases::{self, Aliases};
 use crate::exec::kserve::{self, InferenceService};
 use crate::plan::{CanaryPlan, PolicyPlan};
+use crate::report::{Format, Report, ReportError};
 use crate::source::PolicyFile;
 
 /// Reads after a 409 before giving up.
@@ -32,7 +39,8 @@ pub struct StepArgs {
     pub stable: Option<String>,
     pub now: Option<String>,
     pub apply: bool,
-    pub json: bool,
+    pub format: Format,
+    pub report_dir: Option<PathBuf>,
 }
 
 /// Everything a step read and decided, as `--format json` prints it.
@@ -47,6 +55,8 @@ struct StepRecord<'a> {
     policy_sha256: &'a str,
     challenger: Option<String>,
     state: Option<CanaryState>,
+    /// The state the step's patch wrote (its stage history included), when it wrote one.
+    state_after: Option<&'a CanaryState>,
     resource_version: String,
     canary_traffic_percent: Option<i64>,
     traffic: &'a [kserve::Traffic],
@@ -64,19 +74,54 @@ pub fn run_step(args: &StepArgs, color: bool) -> Outcome {
         Ok(loaded) => loaded,
         Err(outcome) => return outcome,
     };
+    // Before anything changes: a report that cannot be written must not follow a patch.
+    if let Some(dir) = &args.report_dir
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        eprint(&format!(
+            "error: cannot write the report to `{}`: {e}\n",
+            dir.display()
+        ));
+        return Outcome::Error;
+    }
+    let started = Instant::now();
     match step(args, &file, &plan) {
-        Ok(outcome) => outcome,
+        Ok(mut report) => {
+            report.timings_ms.total = started.elapsed().as_millis() as u64;
+            write_report(args, &report);
+            super::outcome_of(report.verdict)
+        }
         Err(error) => {
             eprint!(
                 "{}",
                 crate::diagnostic::render_human(&file.display_name(), &file.text, &error, color)
             );
+            let mut report = Report::new("canary", &file.display_name(), &file.text, &plan);
+            report.errors.push(ReportError::from_diagnostic(&error));
+            report.timings_ms.total = started.elapsed().as_millis() as u64;
+            write_report(args, &report);
+            if args.format == Format::Markdown {
+                print(&report.render(Format::Markdown));
+            }
             Outcome::Error
         }
     }
 }
 
-fn step(args: &StepArgs, file: &PolicyFile, plan: &PolicyPlan) -> Result<Outcome, CanaryError> {
+/// `--report DIR`, after the step: its decision stands (and its exit code) even when the
+/// files cannot be written, since the patch may already have been made.
+fn write_report(args: &StepArgs, report: &Report) {
+    if let Some(dir) = &args.report_dir
+        && let Err(e) = report.write_files(dir)
+    {
+        eprint(&format!(
+            "error: cannot write the report to `{}`: {e}; the step itself was done\n",
+            dir.display()
+        ));
+    }
+}
+
+fn step(args: &StepArgs, file: &PolicyFile, plan: &PolicyPlan) -> Result<Report, CanaryError> {
     let canary = plan.canary.as_ref().ok_or_else(|| CanaryError::Policy {
         message: "the policy has no canary block".into(),
         help: Some("add `canary { stage 5% for 30m ... }`".into()),
@@ -122,7 +167,8 @@ fn step(args: &StepArgs, file: &PolicyFile, plan: &PolicyPlan) -> Result<Outcome
             policy_sha256: &policy_sha256,
             now_ms: rollout.now_ms,
         };
-        let applied = match apply::apply(&target, &isvc, state.as_ref(), &decision) {
+        let requests = stage.as_ref().map(|s| s.requests);
+        let applied = match apply::apply(&target, &isvc, state.as_ref(), &decision, requests) {
             Err(CanaryError::Exec(e))
                 if kserve::is_conflict(&e) && conflicts < CONFLICT_RETRIES =>
             {
@@ -140,6 +186,7 @@ fn step(args: &StepArgs, file: &PolicyFile, plan: &PolicyPlan) -> Result<Outcome
             now: crate::canary::state::format_time(rollout.now_ms),
             policy_sha256: &policy_sha256,
             challenger,
+            state_after: applied.state.as_ref(),
             state,
             resource_version: isvc.resource_version.clone(),
             canary_traffic_percent: isvc.canary_percent,
@@ -152,19 +199,28 @@ fn step(args: &StepArgs, file: &PolicyFile, plan: &PolicyPlan) -> Result<Outcome
             aliases_after: aliases_after(&rollout, &applied)?,
             planned_calls: rollout.planned(),
         };
-        if args.json {
-            print(&format!(
+        let report = report(
+            &file.display_name(),
+            &file.text,
+            plan,
+            &Step {
+                decision: &decision,
+                before: record.state.as_ref(),
+                after: record.state_after.or(record.state.as_ref()),
+                stage: stage.as_ref(),
+                inference_service: record.inference_service.clone(),
+                applied: args.apply,
+            },
+        );
+        print(&match args.format {
+            Format::Json => format!(
                 "{}\n",
                 serde_json::to_string_pretty(&record).unwrap_or_default()
-            ));
-        } else {
-            print(&human(&record, canary, &isvc));
-        }
-        return Ok(match decision {
-            Decision::Rollback { .. } => Outcome::Blocked,
-            Decision::Undecided { .. } => Outcome::Error,
-            _ => Outcome::Pass,
+            ),
+            Format::Markdown => report.render(Format::Markdown),
+            Format::Human => human(&record, canary, &isvc),
         });
+        return Ok(report);
     }
 }
 
@@ -228,6 +284,14 @@ fn human(record: &StepRecord<'_>, canary: &CanaryPlan, isvc: &InferenceService) 
             canary.stages.len(),
             crate::canary::state::format_time(state.stage_started_ms),
         ));
+    }
+    for finished in record
+        .state_after
+        .or(record.state.as_ref())
+        .map(|s| s.history.as_slice())
+        .unwrap_or_default()
+    {
+        out.push_str(&format!("  {}\n", finished.describe()));
     }
     if let Some(stage) = record.stage {
         out.push_str(&format!(

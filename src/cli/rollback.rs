@@ -113,7 +113,8 @@ fn rollback(
                     reason: reason.to_string(),
                     resumed,
                 };
-                apply::apply(&target, &isvc, state.as_ref(), &decision)
+                // A manual rollback observes no traffic: its history entry has no requests.
+                apply::apply(&target, &isvc, state.as_ref(), &decision, None)
             }
             Action::Nothing => Ok(Applied::default()),
             Action::Promotion => apply::restore_previous(&target, &isvc, reason),

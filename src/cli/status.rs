@@ -1,6 +1,6 @@
 //! `verdict status POLICY [--now T]`: where the rollout stands. The aliases and their versions,
 //! what the InferenceService serves and how traffic splits per revision, the canary's stage
-//! and the time left in it. Reads only.
+//! and the time left in it, and the stages it finished. Reads only.
 
 use std::path::PathBuf;
 
@@ -142,6 +142,9 @@ fn human(r: &StatusRecord) -> String {
                 out.push_str(&format!("; {reason}"));
             }
             out.push('\n');
+            for finished in &c.history {
+                out.push_str(&format!("  {}\n", finished.describe()));
+            }
         }
     }
     out

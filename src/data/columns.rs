@@ -13,6 +13,8 @@ use crate::suggest::did_you_mean;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnKind {
     Numeric,
+    /// A drift feature: numeric, boolean, text or categorical.
+    Feature,
     Label,
     Timestamp,
     /// Join keys, segments and predicate columns: any type polars can compare.
@@ -20,17 +22,31 @@ pub enum ColumnKind {
 }
 
 impl ColumnKind {
+    /// What a metric parameter reads (numbers and conditions are not columns to check).
+    pub fn of_param(kind: ParamKind) -> ColumnKind {
+        match kind {
+            ParamKind::Label => ColumnKind::Label,
+            ParamKind::Feature => ColumnKind::Feature,
+            ParamKind::Column
+            | ParamKind::Number
+            | ParamKind::Predicate
+            | ParamKind::ColumnOrPredicate => ColumnKind::Numeric,
+        }
+    }
+
     fn describe(self) -> &'static str {
         match self {
             ColumnKind::Numeric => "a numeric column",
+            ColumnKind::Feature => "a numeric, boolean, text or categorical column",
             ColumnKind::Label => "a 0/1 or boolean label column",
             ColumnKind::Timestamp => "a datetime or epoch-milliseconds column",
             ColumnKind::Any => "a column",
         }
     }
 
-    fn accepts(self, dtype: &DataType) -> bool {
+    pub fn accepts(self, dtype: &DataType) -> bool {
         match self {
+            ColumnKind::Feature => ColumnKind::Numeric.accepts(dtype) || super::is_text(dtype),
             ColumnKind::Numeric | ColumnKind::Label => {
                 dtype.is_primitive_numeric() || dtype.is_bool()
             }
@@ -49,8 +65,10 @@ pub struct Needed(BTreeMap<String, (ColumnKind, Option<Span>)>);
 impl Needed {
     pub fn add(&mut self, column: &str, kind: ColumnKind, span: Option<Span>) {
         let entry = self.0.entry(column.to_string()).or_insert((kind, span));
-        // The stricter kind wins: a column used as a label and as a predicate must be a label.
-        if entry.0 == ColumnKind::Any {
+        // The stricter kind wins: a column used as a label and as a predicate must be a label,
+        // one tested by `psi` (any feature) and by `ks` (numbers only) must hold numbers.
+        if entry.0 == ColumnKind::Any || (entry.0 == ColumnKind::Feature && kind != ColumnKind::Any)
+        {
             entry.0 = kind;
         }
     }
@@ -97,18 +115,14 @@ pub fn needed_for_checks(checks: &[CheckPlan], data: &DataPlan) -> Needed {
     let mut needed = Needed::default();
     for check in checks {
         let span = Some(check.span);
-        if let Some(spec) = registry::METRICS.iter().find(|m| m.id == check.metric.id) {
+        if let Some(spec) = registry::by_id(check.metric.id) {
             for (param, column) in spec
                 .params
                 .iter()
                 .filter(|p| p.kind != ParamKind::Number)
                 .zip(&check.metric.columns)
             {
-                let kind = if param.kind == ParamKind::Label {
-                    ColumnKind::Label
-                } else {
-                    ColumnKind::Numeric
-                };
+                let kind = ColumnKind::of_param(param.kind);
                 needed.add(column, kind, span);
             }
         }

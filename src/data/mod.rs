@@ -241,15 +241,27 @@ pub fn format_ms(ms: i64) -> String {
 
 /// A column as text (numbers, booleans and categories cast), for grouping rows by value.
 pub fn text_values(frame: &DataFrame, column: &str) -> Result<Vec<Option<String>>, PolarsError> {
+    Ok(text_column(frame, column)?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect())
+}
+
+/// A column cast to text, borrowed from polars: categories become their labels.
+pub fn text_column(frame: &DataFrame, column: &str) -> Result<StringChunked, PolarsError> {
     let series = frame
         .column(column)?
         .as_materialized_series()
         .cast(&DataType::String)?;
-    Ok(series
-        .str()?
-        .iter()
-        .map(|v| v.map(str::to_string))
-        .collect())
+    Ok(series.str()?.clone())
+}
+
+/// Text and categorical columns, whose drift is measured per category rather than on numbers.
+pub fn is_text(dtype: &DataType) -> bool {
+    matches!(
+        dtype,
+        DataType::String | DataType::Categorical(..) | DataType::Enum(..)
+    )
 }
 
 impl Slice {

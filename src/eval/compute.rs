@@ -4,7 +4,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::predicate;
+use polars::prelude::StringChunked;
+
 use crate::data::{Floats, Slice, f64_values};
+use crate::metrics::auto::{self, Picked, Storage};
 use crate::metrics::registry::MetricId;
 use crate::metrics::{self, MetricResult, Undefined};
 use crate::plan::{Bins, MetricCall};
@@ -68,6 +71,19 @@ impl<'a> Values<'a> {
                 )),
             })
             .collect()
+    }
+
+    /// Whether the column holds text or categories rather than numbers.
+    pub fn is_text(&self, column: &str) -> bool {
+        self.slice
+            .frame
+            .column(column)
+            .is_ok_and(|c| crate::data::is_text(c.dtype()))
+    }
+
+    pub fn texts(&self, column: &str) -> Result<StringChunked, String> {
+        crate::data::text_column(&self.slice.frame, column)
+            .map_err(|e| format!("column `{column}`: {e}"))
     }
 
     pub fn mask(&self, predicate: &crate::plan::Predicate) -> Result<Vec<bool>, String> {
@@ -155,6 +171,16 @@ impl Columns {
         rows.and_then(|r| r.with_flags(&flags)).map_err(undefined)
     }
 
+    /// Rows read, whichever columns the metric reads.
+    pub fn len(&self) -> usize {
+        match (&self.label, self.floats.first(), self.flags.first()) {
+            (Some(label), _, _) => label.len(),
+            (None, Some(floats), _) => floats.len(),
+            (None, None, Some(flags)) => flags.len(),
+            (None, None, None) => 0,
+        }
+    }
+
     pub fn label(&self) -> Option<&[bool]> {
         self.label.as_deref()
     }
@@ -221,6 +247,9 @@ pub fn columns(
         | MetricId::Kl
         | MetricId::Js
         | MetricId::Wasserstein
+        | MetricId::Chisquare
+        | MetricId::Z
+        | MetricId::Auto
         | MetricId::ShareDrifted => {
             return Err(format!("`{}` compares two slices", call.name));
         }
@@ -265,6 +294,9 @@ pub fn metric(call: &MetricCall, rows: &Rows<'_>) -> MetricResult<f64> {
         | MetricId::Kl
         | MetricId::Js
         | MetricId::Wasserstein
+        | MetricId::Chisquare
+        | MetricId::Z
+        | MetricId::Auto
         | MetricId::ShareDrifted => Err(Undefined::OutOfRange {
             what: format!("`{}` compares two slices", call.name),
         }),
@@ -276,21 +308,43 @@ pub fn one_sample(call: &MetricCall, values: &Values<'_>, drop_nulls: bool) -> R
     metric(call, &columns.rows()?).map_err(undefined)
 }
 
-/// `reference` is the baseline distribution (champion, stable or a named slice), `current` the
-/// slice under test.
 /// A two-sample comparison: the value the check compares, and for KS both parts.
 pub struct TwoSample {
     pub value: f64,
+    /// The p-value of a test (`ks`, `chisquare`, `z`).
     pub p_value: Option<f64>,
-    /// Finite values used on each side (NaN and ±inf are dropped, as Evidently does).
+    /// Values used on each side: NaN and ±inf (numbers) or nulls (text) are dropped, as
+    /// Evidently does.
     pub rows: [usize; 2],
 }
 
+/// `reference` is the baseline distribution (champion, stable or a named slice), `current` the
+/// slice under test. Text and categorical columns are compared per category.
 pub fn two_sample(
     call: &MetricCall,
     reference: &Values<'_>,
     current: &Values<'_>,
 ) -> Result<TwoSample, String> {
+    let column = &call.columns[0];
+    let compared = if reference.is_text(column) {
+        text_two_sample(call, reference, current)?
+    } else {
+        numeric_two_sample(call, reference, current)?
+    };
+    compared.map_err(|e| {
+        format!(
+            "{} vs {}, column `{column}`: {e}",
+            reference.slice_name(),
+            current.slice_name()
+        )
+    })
+}
+
+fn numeric_two_sample(
+    call: &MetricCall,
+    reference: &Values<'_>,
+    current: &Values<'_>,
+) -> Result<MetricResult<TwoSample>, String> {
     let column = &call.columns[0];
     let (r, c) = (reference.f64s(column)?, current.f64s(column)?);
     let bins = match call.bins {
@@ -299,34 +353,108 @@ pub fn two_sample(
     };
     let finite = |v: &[f64]| v.iter().filter(|x| x.is_finite()).count();
     let rows = [finite(&r), finite(&c)];
-    let plain = |value: metrics::MetricResult<f64>| {
-        value.map(|value| TwoSample {
-            value,
-            p_value: None,
-            rows,
-        })
-    };
     let result = match call.id {
-        MetricId::Psi => plain(metrics::psi::psi(&r, &c, bins)),
-        MetricId::Ks => metrics::ks::ks_2samp(&r, &c).map(|ks| TwoSample {
-            value: if call.field.as_deref() == Some("p") {
-                ks.pvalue
-            } else {
-                ks.statistic
-            },
-            p_value: Some(ks.pvalue),
-            rows,
-        }),
-        MetricId::Kl => plain(metrics::divergence::kl(&r, &c, bins)),
-        MetricId::Js => plain(metrics::divergence::js(&r, &c, bins)),
-        MetricId::Wasserstein => plain(metrics::divergence::wasserstein(&r, &c)),
+        MetricId::Psi => metrics::psi::psi(&r, &c, bins),
+        MetricId::Ks => {
+            return Ok(metrics::ks::ks_2samp(&r, &c).map(|ks| TwoSample {
+                value: if call.field.as_deref() == Some("p") {
+                    ks.pvalue
+                } else {
+                    ks.statistic
+                },
+                p_value: Some(ks.pvalue),
+                rows,
+            }));
+        }
+        MetricId::Kl => metrics::divergence::kl(&r, &c, bins),
+        MetricId::Js => metrics::divergence::js(&r, &c, bins),
+        MetricId::Wasserstein => metrics::divergence::wasserstein(&r, &c),
+        MetricId::Chisquare => metrics::frequency::chisquare(&r, &c),
+        MetricId::Z => metrics::frequency::z(&r, &c),
         _ => return Err(format!("`{}` is not a two-sample metric", call.name)),
     };
-    result.map_err(|e| {
-        format!(
-            "{} vs {}, column `{column}`: {e}",
-            reference.slice_name(),
-            current.slice_name()
-        )
-    })
+    Ok(result.map(|value| two_sample_value(call, value, rows)))
+}
+
+/// Per-category metrics of a text or categorical column.
+fn text_two_sample(
+    call: &MetricCall,
+    reference: &Values<'_>,
+    current: &Values<'_>,
+) -> Result<MetricResult<TwoSample>, String> {
+    use metrics::{divergence, frequency, psi};
+    let column = &call.columns[0];
+    if call.bins != Bins::Evidently {
+        return Err(format!(
+            "column `{column}` holds text: `bins = quantile(n)` needs numbers (leave `bins` out to compare categories)"
+        ));
+    }
+    let (r, c) = (reference.texts(column)?, current.texts(column)?);
+    let rows = [r.len() - r.null_count(), c.len() - c.null_count()];
+    let buckets = match metrics::binning::text_buckets(r.iter(), c.iter()) {
+        Ok(buckets) => buckets,
+        Err(e) => return Ok(Err(e)),
+    };
+    let result = match call.id {
+        MetricId::Psi => psi::psi_from_buckets(&buckets),
+        MetricId::Kl => divergence::kl_from_buckets(&buckets),
+        MetricId::Js => divergence::js_from_buckets(&buckets),
+        MetricId::Chisquare => frequency::chisquare_from_buckets(&buckets),
+        MetricId::Z => frequency::z_from_buckets(&buckets),
+        _ => {
+            return Err(format!(
+                "column `{column}` holds text: `{}` needs numbers (psi, kl, js, chisquare and z compare categories)",
+                call.name
+            ));
+        }
+    };
+    Ok(result.map(|value| two_sample_value(call, value, rows)))
+}
+
+/// The test `auto` runs on a column: Evidently's default for its storage and counts. When the
+/// column cannot be read, the counts are zero, and the picked test reports the read error.
+pub fn evidently_test(reference: &Values<'_>, current: &Values<'_>, column: &str) -> Picked {
+    use metrics::binning::{distinct_up_to, text_buckets};
+    let limit = auto::FEW_VALUES;
+    if reference.is_text(column) {
+        let texts = reference.texts(column).ok().zip(current.texts(column).ok());
+        let (rows, union) = texts.map_or((0, 0), |(r, c)| {
+            let union = text_buckets(r.iter(), c.iter()).map_or(0, |b| b.reference.len());
+            (r.len() - r.null_count(), union)
+        });
+        return auto::pick(Storage::Text, 0, 0, union, rows);
+    }
+    let dtype = reference
+        .slice()
+        .frame
+        .column(column)
+        .map(|c| c.dtype().clone());
+    let (r, c) = match (reference.f64s(column), current.f64s(column)) {
+        (Ok(r), Ok(c)) => (r, c),
+        _ => return auto::pick(Storage::Float, 0, 0, 0, 0),
+    };
+    let storage = match dtype {
+        Ok(d) if d.is_bool() => Storage::Bool,
+        // A null makes pandas hold the current column as float64, which Evidently types by.
+        Ok(d) if d.is_integer() && c.iter().all(|v| !v.is_nan()) => Storage::Integer,
+        _ => Storage::Float,
+    };
+    let union = distinct_up_to(r.iter().chain(c.iter()).copied(), limit);
+    auto::pick(
+        storage,
+        distinct_up_to(r.iter().copied(), limit),
+        distinct_up_to(c.iter().copied(), limit),
+        union,
+        r.iter().filter(|v| v.is_finite()).count(),
+    )
+}
+
+/// A metric's single value; the tests' values are p-values.
+fn two_sample_value(call: &MetricCall, value: f64, rows: [usize; 2]) -> TwoSample {
+    let is_test = matches!(call.id, MetricId::Chisquare | MetricId::Z);
+    TwoSample {
+        value,
+        p_value: is_test.then_some(value),
+        rows,
+    }
 }

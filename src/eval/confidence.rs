@@ -71,6 +71,15 @@ pub fn bound(
                 .map_err(|e| format!("{}: {e}", inputs.baseline.slice_name()))?,
         )
     };
+    // Rows are paired only when the join aligned them and no side dropped a row of its own
+    // (`drop nulls` drops per side, which would shift one side against the other).
+    let aligned =
+        |columns: &Columns, values: &crate::eval::Values<'_>| columns.len() == values.rows();
+    let joined = inputs.paired
+        && aligned(&tested, inputs.tested)
+        && baseline
+            .as_ref()
+            .is_some_and(|b| aligned(b, inputs.baseline));
     let z = normal::quantile(level);
     let side = |estimate: f64, std_error: f64| {
         if lower {
@@ -83,13 +92,19 @@ pub fn bound(
         (None, MetricId::Auroc) => {
             let (label, score) = labelled(&tested)?;
             let v = delong::auroc_variance(label, score).map_err(|e| e.to_string())?;
+            // Perfect separation has no sampling error to bound; it is not certainty.
+            if v.variance <= 0.0 {
+                return Err(
+                    "DeLong's variance of the AUROC is zero, so it has no confidence bound".into(),
+                );
+            }
             let se = v.variance.sqrt();
             (v.auc, side(v.auc, se), None, "delong", false)
         }
         (Some(baseline), MetricId::Auroc) if weight == 1.0 => {
             let (label, score) = labelled(&tested)?;
             let (baseline_label, baseline_score) = labelled(baseline)?;
-            let paired = inputs.paired && label == baseline_label;
+            let paired = joined && label == baseline_label;
             let comparison = if paired {
                 delong::delong_paired(label, score, baseline_score)
             } else {
@@ -120,26 +135,25 @@ pub fn bound(
             let b =
                 bootstrap::bootstrap_metric(&rows, |r| compute::metric(call, r), &inputs.bootstrap)
                     .map_err(|e| format!("bootstrap: {e}"))?;
-            let bound = if lower {
-                b.lower_bound(level)
-            } else {
-                b.upper_bound(level)
-            };
+            let bound = resampled_bound(&b, lower, level)?;
             (b.estimate, bound, None, "bootstrap", true)
         }
         (Some(baseline), _) => {
-            let contrast = contrast(call, &tested, baseline, weight, inputs)?;
-            let bound = if lower {
-                contrast.0.lower_bound(level)
-            } else {
-                contrast.0.upper_bound(level)
-            };
+            let contrast = contrast(call, &tested, baseline, weight, joined, inputs)?;
+            let bound = resampled_bound(&contrast.0, lower, level)?;
             (contrast.0.difference, bound, None, contrast.1, true)
         }
     };
     if !bound.is_finite() {
         return Err(format!("the confidence bound is undefined ({bound})"));
     }
+    // A bound on the lenient side of its own estimate is no bound (too few resamples, or a
+    // skewed bootstrap): it never lets a check pass that the estimate alone would block.
+    let bound = if lower {
+        bound.min(estimate)
+    } else {
+        bound.max(estimate)
+    };
     Ok(Bounded {
         value: tested_value - (estimate - bound),
         lower,
@@ -162,10 +176,11 @@ fn contrast(
     tested: &Columns,
     baseline: &Columns,
     weight: f64,
+    joined: bool,
     inputs: &GateInputs<'_>,
 ) -> Result<(BootstrapDifference, &'static str), String> {
     let (t, b) = (tested.rows()?, baseline.rows()?);
-    let paired = inputs.paired && t.len() == b.len() && tested.label() == baseline.label();
+    let paired = joined && t.len() == b.len() && tested.label() == baseline.label();
     let options = bootstrap::BootstrapOptions {
         paired,
         ..inputs.bootstrap
@@ -181,6 +196,31 @@ fn contrast(
             "bootstrap"
         },
     ))
+}
+
+/// The bootstrap bound at `level`; refused with too few resamples beyond it to place it (ten
+/// in the tail), or when every replicate is the same value (no spread was measured, which is
+/// not certainty).
+fn resampled_bound(replicates: &impl Percentiles, lower: bool, level: f64) -> Result<f64, String> {
+    let values = replicates.replicates();
+    let needed = (10.0 / (1.0 - level)).ceil() as usize;
+    if values.len() < needed {
+        return Err(format!(
+            "{} resamples are too few for a {}% bound; use --resamples {needed} or more",
+            values.len(),
+            level * 100.0
+        ));
+    }
+    if values.first() == values.last() {
+        return Err(
+            "every bootstrap replicate has the same value, so there is no spread to bound".into(),
+        );
+    }
+    Ok(if lower {
+        replicates.lower_bound(level)
+    } else {
+        replicates.upper_bound(level)
+    })
 }
 
 fn labelled(columns: &Columns) -> Result<(&[bool], &[f64]), String> {
@@ -199,6 +239,12 @@ fn baseline_weight(bound: &Bound) -> Result<f64, String> {
     let linear = [2.0, -3.0, 10.0]
         .iter()
         .all(|&x| compare::nearly_equal(bound.value(x), weight * x + offset));
+    // `champion + 0.005` gives a weight of 0.9999999999999999: it is a difference.
+    let weight = if compare::nearly_equal(weight, 1.0) {
+        1.0
+    } else {
+        weight
+    };
     if !linear || !weight.is_finite() || !offset.is_finite() || weight == 0.0 {
         return Err(
             "a confidence bound needs a bound linear in the baseline, such as `champion * 1.1` or `champion - 0.005`"

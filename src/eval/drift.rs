@@ -1,9 +1,9 @@
 //! A drift block's checks, one outcome per tested column, then the dataset-level
 //! `share_drifted` over those outcomes.
 
-use super::{CheckOutcome, GateInputs, Status, compare, evaluate_check};
+use super::{CheckOutcome, GateInputs, Status, compare, compute, evaluate_check};
 use crate::metrics::registry::MetricId;
-use crate::plan::{CheckPlan, DriftPlan};
+use crate::plan::{AutoPlan, Bound, CheckPlan, DriftCheck, DriftPlan};
 
 /// `columns[i]` are the columns check `i` applies to (its list and patterns, expanded against
 /// the reference's schema); `inputs.tested` is the current window, `inputs.baseline` the
@@ -15,32 +15,75 @@ pub fn evaluate_drift(
 ) -> Vec<CheckOutcome> {
     let mut outcomes = Vec::new();
     for (i, check) in plan.checks.iter().enumerate() {
-        if check.metric.id == MetricId::ShareDrifted {
+        if check.metric().id == MetricId::ShareDrifted {
             continue;
         }
         for column in columns.get(i).into_iter().flatten() {
-            let mut one = check.clone();
-            one.metric.columns = vec![column.clone()];
-            let mut outcome = evaluate_check(&format!("drift.{}.{column}", i + 1), &one, inputs);
-            let field = check
-                .metric
-                .field
-                .as_ref()
-                .map(|f| format!(".{f}"))
-                .unwrap_or_default();
-            outcome.metric = format!("{}({column}){field}", check.metric.name);
-            outcome.column = Some(column.clone());
-            outcome.drifted = drifted(&outcome, check);
-            outcomes.push(outcome);
+            let id = format!("drift.{}.{column}", i + 1);
+            let one = match check {
+                DriftCheck::Written(written) => for_column(written.clone(), column),
+                DriftCheck::Auto(auto) => evidently_check(auto, column, inputs),
+            };
+            outcomes.push(column_outcome(&id, &one, column, inputs));
         }
     }
     let tested = outcomes.clone();
     for (i, check) in plan.checks.iter().enumerate() {
-        if check.metric.id == MetricId::ShareDrifted {
+        if let DriftCheck::Written(check) = check
+            && check.metric.id == MetricId::ShareDrifted
+        {
             outcomes.push(share_drifted(&format!("drift.{}", i + 1), check, &tested));
         }
     }
     outcomes
+}
+
+fn for_column(mut check: CheckPlan, column: &str) -> CheckPlan {
+    check.metric.columns = vec![column.to_string()];
+    check
+}
+
+/// One column's check, reported under the metric it ran (`ks(amount).p`), so an `auto` check
+/// names the test it picked.
+fn column_outcome(
+    id: &str,
+    check: &CheckPlan,
+    column: &str,
+    inputs: &GateInputs<'_>,
+) -> CheckOutcome {
+    let mut outcome = evaluate_check(id, check, inputs);
+    let field = check
+        .metric
+        .field
+        .as_ref()
+        .map(|f| format!(".{f}"))
+        .unwrap_or_default();
+    outcome.metric = format!("{}({column}){field}", check.metric.name);
+    outcome.column = Some(column.to_string());
+    outcome.drifted = drifted(&outcome, check);
+    outcome
+}
+
+/// `auto` on one column: the test Evidently's default selection picks for it, compared as
+/// Evidently compares it (see the registry's `evidently_default`).
+fn evidently_check(auto: &AutoPlan, column: &str, inputs: &GateInputs<'_>) -> CheckPlan {
+    let spec = compute::evidently_test(inputs.baseline, inputs.tested, column);
+    let mut metric = auto.metric.clone();
+    metric.id = spec.id;
+    metric.name = spec.name.to_string();
+    metric.columns = vec![column.to_string()];
+    metric.field = spec.default.field.map(str::to_string);
+    CheckPlan {
+        source: auto.source.clone(),
+        line: auto.line,
+        span: auto.span,
+        severity: auto.severity,
+        metric,
+        by: None,
+        op: spec.default.op,
+        bound: Bound::Const(spec.default.threshold),
+        confidence: None,
+    }
 }
 
 /// A column drifted when its comparison did not hold; `None` when it could not be computed.
@@ -48,7 +91,6 @@ fn drifted(outcome: &CheckOutcome, check: &CheckPlan) -> Option<bool> {
     let (value, threshold) = (outcome.challenger?, outcome.threshold?);
     Some(!compare::holds(value, check.op, threshold))
 }
-
 fn share_drifted(id: &str, check: &CheckPlan, tested: &[CheckOutcome]) -> CheckOutcome {
     let mut outcome = super::blank_outcome(id.to_string(), check);
     outcome.threshold = Some(check.bound.value(f64::NAN));

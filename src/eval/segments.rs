@@ -34,7 +34,7 @@ pub enum SegmentStatus {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SegmentOutcome {
-    /// The column's value (`null` for missing values).
+    /// The column's value (`(null)` for missing values).
     pub value: String,
     /// Rows of the segment in the baseline and the tested slice.
     pub rows: [usize; 2],
@@ -115,7 +115,8 @@ fn group(
         let keys = data::text_values(&values.slice().frame, column)
             .map_err(|e| format!("{}: column `{column}`: {e}", values.slice_name()))?;
         for (row, key) in keys.into_iter().enumerate() {
-            let key = key.unwrap_or_else(|| "null".to_string());
+            // Parenthesised so that a missing value never merges with the text "null".
+            let key = key.unwrap_or_else(|| "(null)".to_string());
             if !groups.contains_key(&key) && groups.len() == MAX_SEGMENTS {
                 return Err(format!(
                     "`{column}` has more than {MAX_SEGMENTS} distinct values; segment by a coarser column"

@@ -127,9 +127,10 @@ impl Http {
             .enable_all()
             .build()
             .map_err(|e| config(format!("cannot start the I/O runtime: {e}")))?;
+        let (base, auth) = without_credentials(base, auth);
         Ok(Http {
             service,
-            base: base.trim_end_matches('/').to_string(),
+            base,
             auth,
             client,
             runtime,
@@ -316,5 +317,48 @@ fn describe_reqwest(e: &reqwest::Error, attempts: u32) -> String {
         format!("{kind}{tries}")
     } else {
         format!("{kind}: {root}{tries}")
+    }
+}
+
+/// Credentials written into the address (`https://user:pass@host`) become basic auth (unless
+/// the environment gave some), so that the address printed in errors, plans and links never
+/// carries them.
+fn without_credentials(base: &str, auth: Auth) -> (String, Auth) {
+    let trimmed = base.trim_end_matches('/').to_string();
+    let Ok(mut url) = reqwest::Url::parse(base) else {
+        return (trimmed, auth);
+    };
+    if url.username().is_empty() && url.password().is_none() {
+        return (trimmed, auth);
+    }
+    let found = Auth::Basic {
+        user: url.username().to_string(),
+        password: url.password().unwrap_or_default().to_string(),
+    };
+    // Both only fail on URLs that cannot carry credentials, which this one just did.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    let auth = match auth {
+        Auth::None => found,
+        given => given,
+    };
+    (url.as_str().trim_end_matches('/').to_string(), auth)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_in_the_address_become_basic_auth_and_leave_it() {
+        let (base, auth) =
+            without_credentials("https://ann:s3cret@mlflow.example:5000/", Auth::None);
+        assert_eq!(base, "https://mlflow.example:5000");
+        assert!(
+            matches!(auth, Auth::Basic { ref user, ref password } if user == "ann" && password == "s3cret")
+        );
+        let (base, auth) = without_credentials("http://127.0.0.1:5000/", Auth::Bearer("t".into()));
+        assert_eq!(base, "http://127.0.0.1:5000");
+        assert!(matches!(auth, Auth::Bearer(_)));
     }
 }

@@ -3,8 +3,10 @@
 //! Takes the reference and current values and returns per-bucket row counts of both sides,
 //! bucket `k` of one matching bucket `k` of the other, then turns them into percents with
 //! Evidently's zero fill (`evidently.legacy.calculations.stattests.utils.get_binned_data`,
-//! Evidently 0.7.23). Metrics only see [`Buckets`] and [`Percents`], so a categorical column
-//! needs nothing but its own function producing [`Buckets`].
+//! Evidently 0.7.23). Metrics only see [`Buckets`] and [`Percents`]: a text or categorical
+//! column is bucketed by [`text_buckets`] (one bucket per category of the union, Evidently's
+//! categorical branch), and the frequency tests (`chisquare`, `z`) take the categories of a
+//! numeric column from [`category_buckets`]. Per-value buckets are always in ascending order.
 //!
 //! Numeric buckets ([`Bins::Evidently`]), as Evidently builds them:
 //! - more than 20 distinct reference values: numpy's Sturges equal-width edges over the union of
@@ -21,6 +23,8 @@
 //! reference range land in the outer buckets.
 //!
 //! Never panics on data; NaN and ±inf are dropped first (as Evidently does).
+
+use std::collections::BTreeMap;
 
 use super::two_sample::finite_pair;
 use super::{MetricResult, Undefined};
@@ -125,6 +129,76 @@ pub fn numeric_buckets(reference: &[f64], current: &[f64], bins: Bins) -> Metric
     }
 }
 
+/// One bucket per distinct finite value of the union, ascending, however many there are: the
+/// categories of a numeric column for `chisquare` and `z` (Evidently counts values with
+/// `value_counts` over the union of both samples' values, whatever the column holds).
+pub fn category_buckets(reference: &[f64], current: &[f64]) -> MetricResult<Buckets> {
+    let pair = finite_pair(reference, current)?;
+    let sorted = |values: &[f64]| {
+        let mut v: Vec<f64> = values.iter().map(|&x| canonical(x)).collect();
+        v.sort_unstable_by(f64::total_cmp);
+        v
+    };
+    let (reference, current) = (sorted(&pair.reference), sorted(&pair.current));
+    let (mut r, mut c) = (
+        reference.chunk_by(|a, b| a == b),
+        current.chunk_by(|a, b| a == b),
+    );
+    let (mut next_r, mut next_c) = (r.next(), c.next());
+    let mut buckets = Buckets {
+        reference: Vec::new(),
+        current: Vec::new(),
+    };
+    // A merge of the two runs-of-equal-values sequences.
+    while next_r.is_some() || next_c.is_some() {
+        let (from_r, from_c) = match (next_r, next_c) {
+            (Some(a), Some(b)) if a[0] == b[0] => (true, true),
+            (Some(a), Some(b)) => (a[0] < b[0], a[0] > b[0]),
+            (a, _) => (a.is_some(), a.is_none()),
+        };
+        let count = |run: Option<&[f64]>, taken: bool| run.filter(|_| taken).map_or(0, |x| x.len());
+        buckets.reference.push(count(next_r, from_r) as u64);
+        buckets.current.push(count(next_c, from_c) as u64);
+        if from_r {
+            next_r = r.next();
+        }
+        if from_c {
+            next_c = c.next();
+        }
+    }
+    Ok(buckets)
+}
+
+/// One bucket per distinct text value of the union, in ascending (code point) order, as
+/// Evidently buckets a categorical column; missing values are dropped first. Either side
+/// without a value is undefined.
+pub fn text_buckets<'a>(
+    reference: impl IntoIterator<Item = Option<&'a str>>,
+    current: impl IntoIterator<Item = Option<&'a str>>,
+) -> MetricResult<Buckets> {
+    let mut table = BTreeMap::new();
+    tally(&mut table, reference, 0);
+    tally(&mut table, current, 1);
+    let buckets = Buckets {
+        reference: table.values().map(|c| c[0]).collect(),
+        current: table.values().map(|c| c[1]).collect(),
+    };
+    if buckets.reference.iter().all(|&c| c == 0) || buckets.current.iter().all(|&c| c == 0) {
+        return Err(Undefined::Empty);
+    }
+    Ok(buckets)
+}
+
+fn tally<'a>(
+    table: &mut BTreeMap<&'a str, [u64; 2]>,
+    values: impl IntoIterator<Item = Option<&'a str>>,
+    side: usize,
+) {
+    for value in values.into_iter().flatten() {
+        table.entry(value).or_insert([0, 0])[side] += 1;
+    }
+}
+
 /// `-0.0` and `0.0` are one value to pandas' `nunique` and `value_counts`; adding zero maps
 /// `-0.0` to `0.0` and leaves every other value alone.
 fn canonical(value: f64) -> f64 {
@@ -146,6 +220,20 @@ fn distinct_counts(values: &[f64], limit: usize) -> Option<Vec<(f64, u64)>> {
         }
     }
     Some(table)
+}
+
+/// The number of distinct finite values, counted up to `limit + 1` (then it stops: "more").
+pub fn distinct_up_to(values: impl IntoIterator<Item = f64>, limit: usize) -> usize {
+    let mut seen: Vec<f64> = Vec::with_capacity(limit + 1);
+    for v in values.into_iter().filter(|v| v.is_finite()).map(canonical) {
+        if !seen.contains(&v) {
+            seen.push(v);
+            if seen.len() > limit {
+                break;
+            }
+        }
+    }
+    seen.len()
 }
 
 /// One bucket per distinct value of the union, in ascending value order. Current values missing

@@ -28,10 +28,12 @@ pub enum Undefined {
 }
 
 pub type MetricResult<T = f64> = Result<T, Undefined>;
+pub mod auto;
 pub mod binning;
 pub mod calibration;
 pub mod classification;
 pub mod divergence;
+pub mod frequency;
 pub(crate) mod input;
 pub mod kolmogorov;
 pub mod ks;

@@ -2,6 +2,8 @@
 //! direction is better and how each is defined. The checker, the evaluator, GRAMMAR.md and
 //! `verdict metrics` all read this table.
 
+use crate::ast::CmpOp;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MetricId {
     Auroc,
@@ -29,6 +31,9 @@ pub enum MetricId {
     Kl,
     Js,
     Wasserstein,
+    Chisquare,
+    Z,
+    Auto,
     ShareDrifted,
 }
 
@@ -39,6 +44,8 @@ pub enum ParamKind {
     Label,
     /// A numeric column.
     Column,
+    /// A drift feature: numeric, boolean, text or categorical.
+    Feature,
     /// A number literal (threshold, quantile).
     Number,
     /// A row predicate such as `status >= 500`.
@@ -60,6 +67,8 @@ pub enum Sample {
     One,
     /// Compares two slices (challenger vs champion, canary vs stable, current vs reference).
     Two,
+    /// Picks a two-sample test per column, with its threshold (`auto` in a drift block).
+    Auto,
     /// Summarises the other checks of a drift block.
     Dataset,
 }
@@ -83,7 +92,19 @@ pub struct MetricSpec {
     pub better: Better,
     /// Named parts of the result (`ks(x).p`); the first is the default.
     pub fields: &'static [&'static str],
+    /// The test's threshold when Evidently picks it for a column (`auto`).
+    pub evidently_default: Option<DefaultBound>,
     pub definition: &'static str,
+}
+
+/// How Evidently decides a column with a test it picked: the column has not drifted while
+/// `field OP threshold` holds (the negation of Evidently's drift condition, e.g. `p <= 0.05`
+/// means drift for ks, so ks passes with `p > 0.05`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DefaultBound {
+    pub field: Option<&'static str>,
+    pub op: CmpOp,
+    pub threshold: f64,
 }
 
 const LABEL_SCORE: &[Param] = &[
@@ -124,6 +145,10 @@ const COLUMN: &[Param] = &[Param {
     name: "column",
     kind: ParamKind::Column,
 }];
+const FEATURE: &[Param] = &[Param {
+    name: "column",
+    kind: ParamKind::Feature,
+}];
 const COLUMN_Q: &[Param] = &[
     Param {
         name: "column",
@@ -159,6 +184,7 @@ const fn spec(
         sample,
         better,
         fields: &[],
+        evidently_default: None,
         definition,
     }
 }
@@ -356,7 +382,7 @@ pub const METRICS: &[MetricSpec] = &[
         ..spec(
             "psi",
             M::Psi,
-            COLUMN,
+            FEATURE,
             Two,
             Lower,
             "population stability index, Evidently's binning (`bins = quantile(n)` for reference quantile bins)",
@@ -364,6 +390,11 @@ pub const METRICS: &[MetricSpec] = &[
     },
     MetricSpec {
         fields: &["statistic", "p"],
+        evidently_default: Some(DefaultBound {
+            field: Some("p"),
+            op: CmpOp::Gt,
+            threshold: 0.05,
+        }),
         ..spec(
             "ks",
             M::Ks,
@@ -376,26 +407,80 @@ pub const METRICS: &[MetricSpec] = &[
     spec(
         "kl",
         M::Kl,
-        COLUMN,
+        FEATURE,
         Two,
         Lower,
         "Kullback-Leibler divergence of the binned distributions (Evidently kl_div)",
     ),
+    MetricSpec {
+        evidently_default: Some(DefaultBound {
+            field: None,
+            op: CmpOp::Lt,
+            threshold: 0.1,
+        }),
+        ..spec(
+            "js",
+            M::Js,
+            FEATURE,
+            Two,
+            Lower,
+            "Jensen-Shannon distance of the binned distributions, natural log (Evidently jensenshannon)",
+        )
+    },
+    MetricSpec {
+        evidently_default: Some(DefaultBound {
+            field: None,
+            op: CmpOp::Lt,
+            threshold: 0.1,
+        }),
+        ..spec(
+            "wasserstein",
+            M::Wasserstein,
+            COLUMN,
+            Two,
+            Lower,
+            "Wasserstein distance over the reference's standard deviation (Evidently wasserstein_distance_norm)",
+        )
+    },
+    MetricSpec {
+        fields: &["p"],
+        evidently_default: Some(DefaultBound {
+            field: Some("p"),
+            op: CmpOp::Ge,
+            threshold: 0.05,
+        }),
+        ..spec(
+            "chisquare",
+            M::Chisquare,
+            FEATURE,
+            Two,
+            Higher,
+            "p-value of the chi-square test of the current category counts against the reference's, scaled (Evidently chisquare)",
+        )
+    },
+    MetricSpec {
+        fields: &["p"],
+        evidently_default: Some(DefaultBound {
+            field: Some("p"),
+            op: CmpOp::Ge,
+            threshold: 0.05,
+        }),
+        ..spec(
+            "z",
+            M::Z,
+            FEATURE,
+            Two,
+            Higher,
+            "p-value of the two-proportion z-test of the first category's share (Evidently z)",
+        )
+    },
     spec(
-        "js",
-        M::Js,
-        COLUMN,
-        Two,
-        Lower,
-        "Jensen-Shannon distance of the binned distributions, natural log (Evidently jensenshannon)",
-    ),
-    spec(
-        "wasserstein",
-        M::Wasserstein,
-        COLUMN,
-        Two,
-        Lower,
-        "Wasserstein distance over the reference's standard deviation (Evidently wasserstein_distance_norm)",
+        "auto",
+        M::Auto,
+        FEATURE,
+        Sample::Auto,
+        Neither,
+        "the test and threshold Evidently picks per column (ks, chisquare, z, wasserstein or js)",
     ),
     spec(
         "share_drifted",
@@ -407,6 +492,10 @@ pub const METRICS: &[MetricSpec] = &[
     ),
 ];
 
+pub fn by_id(id: MetricId) -> Option<&'static MetricSpec> {
+    METRICS.iter().find(|m| m.id == id)
+}
+
 pub fn lookup(name: &str) -> Option<&'static MetricSpec> {
     METRICS.iter().find(|m| m.name == name)
 }
@@ -416,6 +505,15 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 }
 
 impl MetricSpec {
+    /// Drift checks take column lists and patterns (`psi(f*, score)`) instead of one column.
+    pub fn takes_column_list(&self, ctx_is_drift: bool) -> bool {
+        match self.sample {
+            Sample::Two => ctx_is_drift,
+            Sample::Auto => true,
+            Sample::One | Sample::Dataset => false,
+        }
+    }
+
     /// The signature as users write it, e.g. `auroc(label, score)`.
     pub fn signature(&self) -> String {
         if self.sample == Sample::Dataset {

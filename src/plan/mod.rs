@@ -239,5 +239,41 @@ pub struct StagePlan {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DriftPlan {
     pub window: Option<Recency>,
-    pub checks: Vec<CheckPlan>,
+    /// In policy order.
+    pub checks: Vec<DriftCheck>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DriftCheck {
+    /// `psi(f*) < 0.2`: the written comparison, applied to every selected column.
+    Written(CheckPlan),
+    /// `auto(f*)`: per column, the test Evidently picks, compared with its default threshold.
+    Auto(AutoPlan),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutoPlan {
+    pub source: String,
+    pub line: usize,
+    pub span: Span,
+    pub severity: Severity,
+    /// `auto` with its column selectors.
+    pub metric: MetricCall,
+}
+
+impl DriftCheck {
+    pub fn metric(&self) -> &MetricCall {
+        match self {
+            DriftCheck::Written(check) => &check.metric,
+            DriftCheck::Auto(auto) => &auto.metric,
+        }
+    }
+
+    /// The check as written, its line and span.
+    pub fn origin(&self) -> (&str, usize, Span) {
+        match self {
+            DriftCheck::Written(c) => (&c.source, c.line, c.span),
+            DriftCheck::Auto(a) => (&a.source, a.line, a.span),
+        }
+    }
 }

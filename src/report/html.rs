@@ -1,11 +1,13 @@
-//! report.html: one page for the people who decide on a model. The verdict comes first, then
-//! every check with both values, its bound and its reason, the per-segment and per-column
-//! details, the plots, the policy with the lines of failing checks marked, and the data.
+//! report.html: one page for the people who decide on a model. The verdict comes first (for a
+//! canary step, with the stage it judged and why), then every check with both values, its bound
+//! and its reason, the per-segment and per-column details, a canary's stage history, the plots,
+//! the policy with the lines of failing checks marked, and the data.
 //!
 //! Takes a [`Report`] and returns the page. The page never refers to anything outside itself
 //! (no scripts, fonts, images or styles from elsewhere), so it can be attached to a run, mailed
 //! or opened offline; every piece of user text (policy, names, messages) is escaped.
 
+mod canary;
 mod checks;
 mod plot;
 
@@ -39,7 +41,9 @@ pub fn render(report: &Report) -> String {
     header(&mut page, report);
     page.push_str("<main>\n");
     errors(&mut page, report);
+    canary::decision(&mut page, report);
     checks(&mut page, report, &rows);
+    canary::history(&mut page, report);
     segments(&mut page, report);
     drift_columns(&mut page, report, &rows);
     figures(&mut page, report);

@@ -25,10 +25,17 @@ pub fn render(report: &Report) -> String {
             out.push_str(&format!("  - help: {}\n", escape(help)));
         }
     }
+    if let Some(canary) = &report.canary {
+        out.push_str(&format!("{}\n\n", escape(&canary.summary())));
+        if let Some(reason) = &canary.reason {
+            out.push_str(&format!("**why**: {}\n\n", escape(reason)));
+        }
+    }
     if !report.checks.is_empty() {
-        out.push_str(
-            "| | check | challenger | champion | bound | reason |\n|---|---|---:|---:|---:|---|\n",
-        );
+        let (tested, baseline) = report.sides();
+        out.push_str(&format!(
+            "| | check | {tested} | {baseline} | bound | reason |\n|---|---|---:|---:|---:|---|\n"
+        ));
         for check in &report.checks {
             let mark = match check.status {
                 Status::Pass => "✅",
@@ -55,6 +62,24 @@ pub fn render(report: &Report) -> String {
                     .chain(details(check).iter().map(|l| escape(l)))
                     .collect::<Vec<_>>()
                     .join("<br>"),
+            ));
+        }
+    }
+    if let Some(canary) = report.canary.as_ref().filter(|c| !c.history.is_empty()) {
+        out.push_str(
+            "\n| stage | share | started | ended | requests | decision | reason |\n|---:|---:|---|---|---:|---|---|\n",
+        );
+        for s in &canary.history {
+            out.push_str(&format!(
+                "| {} | {}% | {} | {} | {} | {} | {} |\n",
+                s.stage,
+                s.percent,
+                s.started,
+                s.ended.as_deref().unwrap_or("—"),
+                s.requests
+                    .map_or_else(|| "—".to_string(), |n| n.to_string()),
+                s.outcome(),
+                s.reason.as_deref().map(escape).unwrap_or_default(),
             ));
         }
     }

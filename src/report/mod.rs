@@ -1,6 +1,7 @@
 //! The report of a decision: one serialisable structure (`verdict.report/v1`) and its renderings
 //! for people (human table, HTML page), CI summaries (Markdown) and machines (JSON).
 
+pub mod canary;
 pub mod figures;
 pub mod html;
 mod human;
@@ -30,6 +31,10 @@ pub struct Report {
     /// Why the decision could not be made, when it could not (data, policy or service errors).
     pub errors: Vec<ReportError>,
     pub timings_ms: Timings,
+    /// `canary step` reports: the decision, the stage judged and the stage history. Absent
+    /// from gate and drift reports, whose JSON is unchanged by it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub canary: Option<canary::CanaryInfo>,
     /// Plot data for report.html; not part of the JSON contract.
     #[serde(skip)]
     pub figures: Vec<figures::Figure>,
@@ -124,6 +129,9 @@ impl Report {
 impl Report {
     /// The one-line answer, first in every rendering.
     pub fn headline(&self) -> &'static str {
+        if let Some(canary) = &self.canary {
+            return canary.decision.headline();
+        }
         match (self.command, self.verdict) {
             ("drift", Verdict::Pass) => "NO DRIFT: the current window matches the reference",
             ("drift", Verdict::Fail) => {
@@ -151,10 +159,10 @@ impl Report {
 
     /// Names of the tested and baseline value columns in tables.
     pub fn sides(&self) -> (&'static str, &'static str) {
-        if self.command == "drift" {
-            ("current", "reference")
-        } else {
-            ("challenger", "champion")
+        match self.command {
+            "drift" => ("current", "reference"),
+            "canary" => ("canary", "stable"),
+            _ => ("challenger", "champion"),
         }
     }
 }
@@ -263,6 +271,7 @@ impl Report {
             checks: Vec::new(),
             errors: Vec::new(),
             timings_ms: Timings::default(),
+            canary: None,
             figures: Vec::new(),
             policy_text: policy_text.to_string(),
         }

@@ -7,8 +7,10 @@
 //! bootstrap's seed is an input), and it never panics on user data; when a bound cannot be
 //! computed it says why with [`crate::metrics::Undefined`].
 //!
-//! Normal quantiles and tail probabilities come from [`normal`].
+//! Normal quantiles and tail probabilities come from [`normal`]; the chi-square tail that the
+//! drift metric `chisquare` needs from [`chi2`].
 
 pub mod bootstrap;
+pub mod chi2;
 pub mod delong;
 pub mod normal;

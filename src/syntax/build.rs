@@ -298,6 +298,16 @@ fn build_drift(pair: Pair<'_, Rule>) -> Built<DriftBlock> {
                 })
             }
             Rule::check => DriftStmt::Check(Box::new(build_check(stmt)?)),
+            Rule::auto_check => {
+                let stmt_span = span_of(&stmt);
+                let mut inner = Inner::of(stmt);
+                let warn = inner.take(Rule::warn).map(|p| span_of(&p));
+                DriftStmt::Auto(AutoCheck {
+                    warn,
+                    metric: build_metric(inner.next()?)?,
+                    span: stmt_span,
+                })
+            }
             _ => return Err(malformed(&stmt)),
         };
         stmts.push(built);

@@ -268,7 +268,7 @@ fn describe(rule: Rule) -> &'static str {
         Rule::string | Rule::string_body => "a string",
         Rule::number | Rule::percent | Rule::duration | Rule::boolean => "a value",
         Rule::field => "`.field`",
-        Rule::check | Rule::metric | Rule::guard_stmt => "a check",
+        Rule::check | Rule::metric | Rule::guard_stmt | Rule::auto_check => "a check",
         Rule::settings => "`{`",
         Rule::requirement => "a requirement such as `rows >= 1000`",
         _ => "an expression",

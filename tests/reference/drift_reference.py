@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Reference values for verdict's two-sample drift metrics: psi, kl, js, wasserstein, ks.
+"""Reference values for verdict's two-sample drift metrics: psi, kl, js, wasserstein, ks,
+chisquare, z, and the test `auto` picks per column.
 
 Writes tests/reference/drift.json beside this script. The values come from the libraries that
 define the metrics (DESIGN.md section 3), called the way Evidently calls them:
@@ -8,6 +9,14 @@ define the metrics (DESIGN.md section 3), called the way Evidently calls them:
   (evidently.legacy.calculations.stattests.{psi,kl_div,jensenshannon,wasserstein_distance_norm}),
   after the cleaning Evidently's drift calculation applies first (inf -> NaN, NaN dropped);
 - ks: scipy 1.17 ``scipy.stats.ks_2samp(reference, current)`` (two-sided, method "auto");
+- chisquare, z: Evidently's ``_chi_stat_test`` and ``_z_stat_test`` (p-values; a NaN p-value,
+  one category on both sides, is written as undefined ``OutOfRange``);
+- categorical_cases: text columns (``null`` is a missing value) scored by Evidently's psi,
+  kl_div, jensenshannon with ``ColumnType.Categorical``, and chisquare and z;
+- auto_cases: columns of a given dtype (``float``, ``int``, ``bool``, ``str``; an ``int`` column
+  with a null becomes float64 on that side, as ``polars.DataFrame.to_pandas`` makes it), typed
+  by Evidently's ``_get_column_type`` (which goes by current's dtype when the two differ) and tested by the stat test ``get_stattest(..., None)`` picks, with that
+  test's default threshold;
 - kstwo_sf: ``scipy.stats.kstwo.sf(d, n)`` at points chosen to reach every branch scipy's
   ``_kolmogn`` takes, so that the asymptotic p-value is checked branch by branch;
 - psi/kl/js with ``bins = quantile(n)``: verdict's own option, defined here (``quantile_percents``)
@@ -40,16 +49,21 @@ import scipy
 from scipy import stats
 from scipy.spatial import distance
 
+from evidently.legacy.calculations.stattests.chisquare_stattest import _chi_stat_test
 from evidently.legacy.calculations.stattests.jensenshannon import _jensenshannon
 from evidently.legacy.calculations.stattests.kl_div import _kl_div
 from evidently.legacy.calculations.stattests.psi import _psi
 from evidently.legacy.calculations.stattests.wasserstein_distance_norm import (
     _wasserstein_distance_norm,
 )
+from evidently.legacy.calculations.stattests.registry import get_stattest
+from evidently.legacy.calculations.stattests.z_stattest import _z_stat_test
 from evidently.legacy.core import ColumnType
+from evidently.legacy.utils.data_preprocessing import _get_column_type, _InputData
 
 OUT = Path(__file__).with_name("drift.json")
 NUM = ColumnType.Numerical
+CAT = ColumnType.Categorical
 GOLDEN = 0x9E3779B97F4A7C15
 
 
@@ -84,6 +98,11 @@ def build(parts) -> np.ndarray:
         else:
             out.append(np.asarray(part, dtype=np.float64))
     return np.concatenate(out) if out else np.zeros(0)
+
+
+def encode_typed(values: list) -> list:
+    """Floats as repr strings (NaN and inf included), everything else as JSON has it."""
+    return [repr(v) if isinstance(v, float) else v for v in values]
 
 
 def encode_parts(parts):
@@ -130,7 +149,8 @@ def quantile_percents(ref: pd.Series, cur: pd.Series, n: int, fill: bool):
 
 def metrics_of(ref_values: np.ndarray, cur_values: np.ndarray, quantile_bins: int) -> dict:
     ref, cur = clean(ref_values), clean(cur_values)
-    names = ["psi", "kl", "js", "psi_quantile", "kl_quantile", "js_quantile", "wasserstein", "ks"]
+    names = ["psi", "kl", "js", "psi_quantile", "kl_quantile", "js_quantile", "wasserstein", "ks",
+             "chisquare", "z"]
     if ref.empty or cur.empty:
         return {name: {"undefined": "Empty"} for name in names}
 
@@ -161,7 +181,53 @@ def metrics_of(ref_values: np.ndarray, cur_values: np.ndarray, quantile_bins: in
     out["ks"] = {"statistic": num(ks.statistic), "pvalue": num(ks.pvalue)}
     if any("Exact calculation unsuccessful" in str(w.message) for w in caught):
         out["ks"]["note"] = "exact p-value out of [0, 1]: scipy fell back to kstwo"
+    out.update(frequency_tests(ref, cur))
     return out
+
+
+def frequency_tests(ref: pd.Series, cur: pd.Series) -> dict:
+    """Evidently's chi-square and z tests; both ignore the feature type."""
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        chi = _chi_stat_test(ref, cur, CAT, 0.05)[0]
+        z = _z_stat_test(ref, cur, CAT, 0.05)[0]
+    return {"chisquare": {"undefined": "OutOfRange"} if math.isnan(chi) else num(chi), "z": num(z)}
+
+
+def categorical_metrics(ref_values: list, cur_values: list) -> dict:
+    ref = pd.Series(ref_values, dtype=object).dropna()
+    cur = pd.Series(cur_values, dtype=object).dropna()
+    if ref.empty or cur.empty:
+        return {name: {"undefined": "Empty"} for name in ["psi", "kl", "js", "chisquare", "z"]}
+    out = {
+        "psi": num(_psi(ref, cur, CAT, 0.1)[0]),
+        "kl": num(_kl_div(ref, cur, CAT, 0.1)[0]),
+        "js": num(_jensenshannon(ref, cur, CAT, 0.1)[0]),
+    }
+    out.update(frequency_tests(ref, cur))
+    return out
+
+
+def typed(values: list, dtype: str) -> pd.Series:
+    if dtype == "str":
+        return pd.Series(values, dtype=object)
+    if dtype == "int" and any(v is None for v in values):
+        return pd.Series([np.nan if v is None else float(v) for v in values], dtype="float64")
+    return pd.Series(values, dtype={"float": "float64", "int": "int64", "bool": "bool"}[dtype])
+
+
+def auto_choice(dtype: str, ref_values: list, cur_values: list) -> dict:
+    ref, cur = typed(ref_values, dtype), typed(cur_values, dtype)
+    feature_type = _get_column_type("x", _InputData(pd.DataFrame({"x": ref}), pd.DataFrame({"x": cur})))
+    ref = ref.replace([-np.inf, np.inf], np.nan).dropna()
+    cur = cur.replace([-np.inf, np.inf], np.nan).dropna()
+    test = get_stattest(ref, cur, feature_type, None)
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = test(ref, cur, feature_type, None)
+    return {"feature_type": feature_type.value, "test": test.name,
+            "threshold": num(result.actual_threshold), "score": num(result.drift_score),
+            "drifted": bool(result.drifted)}
 
 
 def num(x) -> str:
@@ -249,6 +315,64 @@ def cases():
         [gen(46, 1_500_000, scale=3.1, shift=-1.05)], 20, "unequal large sizes, 20 quantile bins"
 
 
+def categorical_cases():
+    rng = np.random.default_rng(20260301)
+
+    def draw(categories, p, n):
+        return [str(v) for v in rng.choice(categories, size=n, p=p)]
+
+    yield "text_shifted", draw(["a", "b", "c", "d"], [0.4, 0.3, 0.2, 0.1], 500), \
+        draw(["a", "b", "c", "d"], [0.3, 0.3, 0.25, 0.15], 400), "four categories, shifted shares"
+    yield "text_new_in_current", draw(["de", "fr", "it"], [0.5, 0.3, 0.2], 300), \
+        draw(["de", "fr", "it", "es"], [0.45, 0.3, 0.2, 0.05], 250), \
+        "a category absent from the reference: chi-square p-value 0"
+    yield "text_gone_from_current", draw(["x", "y", "z"], [0.6, 0.35, 0.05], 2000), \
+        draw(["x", "y"], [0.6, 0.4], 1500), "a category absent from current: zero fill"
+    yield "text_binary_with_nulls", draw(["no", "yes"], [0.8, 0.2], 300) + [None] * 7, \
+        [None] * 3 + draw(["no", "yes"], [0.7, 0.3], 200), "two categories, missing values dropped"
+    yield "text_unicode_order", ["é", "e", "z", "É"] * 30, ["é", "e", "e", "z"] * 20, \
+        "categories sorted by code point (z picks the smallest)"
+    yield "text_one_category", ["k"] * 40, ["k"] * 10, "one category on both sides"
+    yield "text_many_rows", draw(["p", "q", "r", "s", "t"], [0.3, 0.25, 0.2, 0.15, 0.1], 50000), \
+        draw(["p", "q", "r", "s", "t"], [0.29, 0.26, 0.2, 0.15, 0.1], 40000), "50k rows"
+    yield "text_empty_current", ["a", "b"], [None, None], "nothing in current"
+
+
+def auto_cases():
+    rng = np.random.default_rng(20260302)
+    normal = lambda mu, n: [float(v) for v in rng.normal(mu, 1, n)]  # noqa: E731
+    ints = lambda k, n, off=0: [int(v) + off for v in rng.integers(0, k, n)]  # noqa: E731
+    cats = lambda c, n: [str(v) for v in rng.choice(c, n)]  # noqa: E731
+    yield "float_1000_continuous", "float", normal(0, 1000), normal(0.1, 800), "ks, the largest small reference"
+    yield "float_1001_continuous", "float", normal(0, 1001), normal(0.1, 800), "wasserstein from 1001 rows"
+    yield "float_nan_cleaned_to_1000", "float", normal(0, 1000) + [float("nan")] * 3 + [float("inf")], \
+        normal(0, 300), "1004 rows, 1000 finite: ks"
+    yield "float_4_values", "float", [float(v) for v in ints(4, 600)], [float(v) for v in ints(4, 500)], \
+        "numerical with 4 distinct values: chisquare"
+    yield "float_2_values", "float", [float(v) for v in ints(2, 600)], [float(v) for v in ints(2, 500)], \
+        "numerical with 2 distinct values: z"
+    yield "float_5_values_large", "float", [float(v) for v in ints(5, 3000)], \
+        [float(v) for v in ints(5, 2000)], "numerical with 5 distinct values over 1000 rows: js"
+    yield "int_3_values", "int", ints(3, 700), ints(3, 700, 1), "int with 3 reference values, 4 in the union: categorical, chisquare"
+    yield "int_8_values", "int", ints(8, 700), ints(8, 600), "int with 8 values: numerical, ks"
+    yield "int_reference_constant", "int", [7] * 200, ints(7, 150), \
+        "int, 1 reference value (categorical by the reference), 7 in the union: chisquare"
+    yield "int_null_in_reference", "int", [7] * 199 + [None], ints(7, 150), \
+        "a null makes the reference float64, but Evidently types by current's int64: chisquare"
+    yield "int_null_in_current", "int", [7] * 200, ints(7, 149) + [None], \
+        "a null makes current float64, which Evidently types by: numerical, ks"
+    yield "int_3_values_large", "int", ints(3, 5000), ints(3, 4000), "categorical over 1000 rows: js"
+    yield "int_9_values_large", "int", ints(9, 5000), ints(9, 4000, 1), "numerical over 1000 rows: wasserstein"
+    yield "bool_small", "bool", [bool(v) for v in ints(2, 400)], [bool(v) for v in ints(2, 300)], "bool: z"
+    yield "bool_large", "bool", [bool(v) for v in ints(2, 4000)], [bool(v) for v in ints(2, 3000)], "bool over 1000 rows: js"
+    yield "str_small", "str", cats(["a", "b", "c"], 500), cats(["a", "b", "c", "d"], 400), \
+        "text, a category new in current: chisquare (p = 0)"
+    yield "str_binary_small", "str", cats(["n", "y"], 500), cats(["n", "y"], 400), "text with two values: z"
+    yield "str_large", "str", cats(["a", "b", "c", "d"], 3000), cats(["a", "b", "c"], 2000), \
+        "text over 1000 rows, a category gone from current: js"
+    yield "str_constant_same", "str", ["k"] * 30, ["k"] * 20, "one value on both sides: z gives 1"
+
+
 # kstwo.sf(d, n) at points covering each branch of scipy's _kolmogn (survival side).
 KSTWO_POINTS = [
     (1, 0.3, "d <= 1/2n: 1"),
@@ -295,6 +419,12 @@ def main():
             "expected": metrics_of(ref, cur, quantile_bins),
         })
         print(f"{name}: {len(ref)} vs {len(cur)}", file=sys.stderr)
+    categorical = [{"name": name, "note": note, "reference": ref, "current": cur,
+                    "expected": categorical_metrics(ref, cur)}
+                   for name, ref, cur, note in categorical_cases()]
+    auto = [{"name": name, "note": note, "dtype": dtype, "reference": encode_typed(ref),
+             "current": encode_typed(cur), "expected": auto_choice(dtype, ref, cur)}
+            for name, dtype, ref, cur, note in auto_cases()]
     kstwo = [{"n": n, "d": repr(d), "sf": num(stats.kstwo.sf(d, n)), "branch": branch}
              for n, d, branch in KSTWO_POINTS]
     doc = {
@@ -306,6 +436,8 @@ def main():
                      "u_i = (splitmix64(seed + i * 0x9E3779B97F4A7C15) >> 11) * 2^-53",
         "tolerance": "|got - expected| <= 1e-9 * max(1, |expected|)",
         "cases": out_cases,
+        "categorical_cases": categorical,
+        "auto_cases": auto,
         "kstwo_sf": kstwo,
     }
     assert scipy.__version__.startswith("1.17"), scipy.__version__

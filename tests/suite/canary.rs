@@ -70,7 +70,8 @@ canary {{
     dir.file("canary.policy", text)
 }
 
-fn step(policy: &str, uri: &str, minutes: i64, apply: bool) -> (Run, Value) {
+/// `verdict canary step --format json`, with `--apply` and `--report DIR` when given.
+fn step(policy: &str, uri: &str, minutes: i64, apply: bool, report: Option<&Path>) -> (Run, Value) {
     let mut args = vec![
         "canary".to_string(),
         "step".into(),
@@ -82,6 +83,9 @@ fn step(policy: &str, uri: &str, minutes: i64, apply: bool) -> (Run, Value) {
     ];
     if apply {
         args.push("--apply".into());
+    }
+    if let Some(dir) = report {
+        args.extend(["--report".into(), dir.display().to_string()]);
     }
     let run = Verdict::new()
         .args(args)
@@ -156,7 +160,12 @@ impl Setup {
     }
 
     fn step(&self, minutes: i64, expect: i32) -> Value {
-        let (run, json) = step(&self.policy, &self.uri, minutes, true);
+        self.step_reported(minutes, expect, None)
+    }
+
+    /// An applied step, reconciled; with `--report DIR` when given.
+    fn step_reported(&self, minutes: i64, expect: i32, report: Option<&Path>) -> Value {
+        let (run, json) = step(&self.policy, &self.uri, minutes, true, report);
         run.expect_code(expect);
         self.api.reconcile(&self.isvc);
         json
@@ -185,6 +194,15 @@ impl Setup {
         (run, json)
     }
 
+    /// The stage history the InferenceService carries.
+    fn history(&self) -> Vec<Value> {
+        let served = self.api.get(&self.isvc);
+        let text = served["metadata"]["annotations"]["verdict.dev/canary-history"]
+            .as_str()
+            .unwrap_or("null");
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("history `{text}`: {e}"))
+    }
+
     fn percent(&self) -> Option<i64> {
         self.api.get(&self.isvc)["spec"]["predictor"]["canaryTrafficPercent"].as_i64()
     }
@@ -197,7 +215,7 @@ fn a_full_rollout_advances_stage_by_stage_and_moves_the_aliases() {
     s.traffic(0, 450, 60_000, "canary");
 
     // A dry run prints the one patch that starts the canary, and changes nothing.
-    let (run, json) = step(&s.policy, &s.uri, 0, false);
+    let (run, json) = step(&s.policy, &s.uri, 0, false, None);
     run.expect_code(0);
     assert_eq!(json["decision"]["decision"], "start");
     let calls = json["planned_calls"].as_array().expect("calls");
@@ -249,6 +267,34 @@ fn a_full_rollout_advances_stage_by_stage_and_moves_the_aliases() {
     assert_eq!(alias(&s.uri, &s.model, "champion").as_deref(), Some("2"));
     assert_eq!(alias(&s.uri, &s.model, "previous").as_deref(), Some("1"));
     assert_eq!(alias(&s.uri, &s.model, "challenger"), None);
+    // Every stage is in the history the patches wrote, with its share, end and traffic.
+    let history = s.history();
+    let ended: Vec<(i64, &str, String)> = history
+        .iter()
+        .map(|h| {
+            (
+                h["percent"].as_i64().unwrap_or(-1),
+                h["decision"].as_str().unwrap_or_default(),
+                h["ended"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .replace(".000Z", "Z"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ended,
+        [
+            (5, "advance", at(30)),
+            (25, "advance", at(150)),
+            (50, "advance", at(390)),
+            (100, "promote", at(450)),
+        ]
+    );
+    assert!(
+        history.iter().all(|h| h["requests"].as_u64() > Some(0)),
+        "{history:?}"
+    );
 
     // Promoted and no new challenger: nothing to do.
     let json = s.step(460, 0);
@@ -308,7 +354,7 @@ fn a_p99_regression_at_25_percent_rolls_back_in_one_patch_with_the_aliases_intac
     assert_eq!(s.percent(), Some(25));
 
     // The dry run shows the rollback: one patch, traffic to 0%, then the registry calls.
-    let (run, json) = step(&s.policy, &s.uri, 60, false);
+    let (run, json) = step(&s.policy, &s.uri, 60, false, None);
     run.expect_code(1);
     assert_eq!(json["decision"]["decision"], "rollback");
     let reason = json["decision"]["reason"].as_str().unwrap_or_default();
@@ -327,8 +373,10 @@ fn a_p99_regression_at_25_percent_rolls_back_in_one_patch_with_the_aliases_intac
     assert_eq!(s.percent(), Some(25));
 
     let before = s.api.get(&s.isvc)["metadata"]["resourceVersion"].clone();
-    let json = s.step(60, 1);
+    let reports = TempDir::new("canary-p99-report");
+    let json = s.step_reported(60, 1, Some(&reports.0));
     assert_eq!(json["decision"]["decision"], "rollback");
+    assert_rollback_report(&reports.0, &s.history());
     assert_eq!(s.percent(), Some(0));
     let after = s.api.get(&s.isvc);
     assert_ne!(after["metadata"]["resourceVersion"], before);
@@ -343,10 +391,89 @@ fn a_p99_regression_at_25_percent_rolls_back_in_one_patch_with_the_aliases_intac
     let tagged = tag(&s.uri, &s.model, "2", "verdict.rolled_back").unwrap_or_default();
     assert!(tagged.contains("p99"), "{tagged}");
 
-    // Stepping again changes nothing.
+    // Stepping again changes nothing; `verdict status` reads the history back.
     let json = s.step(70, 0);
     assert_eq!(json["decision"]["decision"], "hold");
     assert_eq!(s.percent(), Some(0));
+    let text = s
+        .verdict(&["status", &s.policy, "--now", &at(70)])
+        .expect_code(0)
+        .stdout;
+    assert!(text.contains("stage 1 at 5%"), "{text}");
+    assert!(text.contains("stage 2 at 25%"), "{text}");
+    assert!(text.contains("rollback (guard `p99"), "{text}");
+}
+
+/// The rollback's report: report.json conforms to the schema and says what happened, in the
+/// same history the InferenceService now carries; report.md leads with the decision; report.html
+/// opens offline in Chromium without console errors.
+fn assert_rollback_report(dir: &Path, annotated: &[Value]) {
+    let read = |name: &str| {
+        std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    let report: Value = serde_json::from_str(&read("report.json")).expect("report.json is JSON");
+    crate::report_schema::assert_valid(&report);
+    assert_eq!(report["command"], "canary");
+    assert_eq!(report["verdict"], "fail");
+    let canary = &report["canary"];
+    assert_eq!(canary["decision"], "rollback", "{canary}");
+    assert_eq!(canary["applied"], true);
+    assert_eq!(canary["phase"], "rolled-back");
+    assert_eq!(
+        (canary["stage"].as_u64(), canary["percent"].as_i64()),
+        (Some(2), Some(25))
+    );
+    assert!(canary["requests"].as_u64() > Some(0), "{canary}");
+    let p99 = report["checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["metric"] == "p99")
+        .expect("the p99 guard");
+    assert_eq!(p99["status"], "fail", "{p99}");
+    assert!(
+        p99["challenger"].as_f64() > p99["champion"].as_f64(),
+        "{p99}"
+    );
+    let history = canary["history"].as_array().expect("history");
+    assert_eq!(
+        history.as_slice(),
+        annotated,
+        "the report shows the annotated history"
+    );
+    let decisions: Vec<(&Value, &Value)> = history
+        .iter()
+        .map(|h| (&h["percent"], &h["decision"]))
+        .collect();
+    assert_eq!(
+        decisions,
+        [
+            (&5.into(), &"advance".into()),
+            (&25.into(), &"rollback".into())
+        ]
+    );
+    assert!(
+        history[1]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("p99")),
+        "{history:?}"
+    );
+
+    let markdown = read("report.md");
+    let first = markdown.lines().find(|l| l.contains("ROLLBACK"));
+    assert!(first.is_some(), "{markdown}");
+    assert!(markdown.contains("| 2 | 25% |"), "{markdown}");
+    assert!(markdown.contains("| canary | stable |"), "{markdown}");
+
+    let html = read("report.html");
+    let decision = html.find("id=\"decision\"").expect("the decision section");
+    let guards = html.find("id=\"checks\"").expect("the guards");
+    let stages = html.find("id=\"history\"").expect("the stage history");
+    assert!(
+        decision < guards && guards < stages,
+        "decision, guards, history in order"
+    );
+    crate::html_browser::assert_opens_cleanly(&html, "canary-rollback");
 }
 
 #[test]
@@ -408,7 +535,7 @@ fn a_predictor_that_fails_rolls_back_and_a_foreign_state_is_undecided() {
     assert!(run.stderr.contains("/no/such/dir"), "{}", run.stderr);
     assert_eq!(s.percent(), Some(5));
     s.api.set_ready(&s.isvc, "False");
-    let (run, json) = step(&s.policy, &s.uri, 10, true);
+    let (run, json) = step(&s.policy, &s.uri, 10, true, None);
     run.expect_code(1);
     let reason = json["decision"]["reason"].as_str().unwrap_or_default();
     assert!(reason.contains("not ready"), "{reason}");
@@ -420,7 +547,7 @@ fn a_predictor_that_fails_rolls_back_and_a_foreign_state_is_undecided() {
     assert_eq!(s.percent(), Some(5));
     let edited = std::fs::read_to_string(&s.policy).expect("policy") + "\n# edited\n";
     std::fs::write(&s.policy, edited).expect("write");
-    let (run, json) = step(&s.policy, &s.uri, 60, true);
+    let (run, json) = step(&s.policy, &s.uri, 60, true, None);
     run.expect_code(2);
     assert_eq!(json["decision"]["decision"], "undecided");
     assert_eq!(s.percent(), Some(5));

@@ -108,6 +108,21 @@ fn bootstrap_bounds_are_seeded_and_reproducible() {
     assert!(check(&first.1, 1)["ci"][0].is_number() && check(&first.1, 1)["ci"][1].is_null());
 }
 
+#[test]
+fn a_bootstrap_bound_needs_enough_resamples_and_never_loosens_the_estimate() {
+    let dir = TempDir::new("confidence-resamples");
+    let gate = "gate promote {\n  p99(latency_ms) <= champion * 1.1 at 95%\n}";
+    let (code, report, _) = run(&dir, gate, &["--resamples", "50"]);
+    assert_eq!(code, 2, "{report}");
+    let reason = check(&report, 0)["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("use --resamples 200 or more"), "{reason}");
+    let (code, report, _) = run(&dir, gate, &["--resamples", "200"]);
+    assert_eq!(code, 0, "{report}");
+    let c = check(&report, 0);
+    let (bound, estimate) = (&c["confidence"]["bound"], &c["confidence"]["estimate"]);
+    assert!(bound.as_f64() >= estimate.as_f64(), "an upper bound: {c}");
+}
+
 const BY_SEGMENT: &str = "gate promote {
   auroc(label, score) >= champion
   auroc(label, score) by segment >= champion
@@ -237,6 +252,15 @@ fn the_evaluation_data_is_checked_before_any_metric() {
     assert_eq!(report["errors"][0]["code"], "data::sanity");
     let message = report["errors"][0]["message"].as_str().unwrap_or_default();
     assert!(message.contains("is slice `reference` itself"), "{message}");
+    // The challenger slice is the champion's own file.
+    let (code, report, _) = run(
+        &dir,
+        gate,
+        &["--challenger", "datasets/risk/champion.parquet"],
+    );
+    assert_eq!(code, 2, "{report}");
+    let message = report["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("are the same files"), "{message}");
     // Champion and challenger from different periods.
     let old = broken_slice(&dir, "old.parquet", |df| {
         let month = 30 * 86_400_000i64;

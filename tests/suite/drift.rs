@@ -186,7 +186,108 @@ fn patterns_and_except_select_columns() {
             "f04",
             "score",
             "latency_ms",
-            "memory_mb"
+            "memory_mb",
+            "segment"
         ]
     );
+}
+
+fn drift_policy(dir: &TempDir, checks: &str) -> String {
+    dir.file(
+        "p.policy",
+        format!("data {{\n  reference = parquet(\"datasets/risk/reference.parquet\")\n  current = parquet(\"datasets/risk/current-drifted.parquet\")\n}}\ndrift {{\n{checks}}}\n"),
+    )
+}
+
+fn checks_of(policy: &str, code: i32) -> Vec<serde_json::Value> {
+    let run = Verdict::new()
+        .args(["drift", policy, "--format", "json", "--now", NOW])
+        .run()
+        .expect_code(code);
+    json(&run.stdout)["checks"]
+        .as_array()
+        .cloned()
+        .expect("checks")
+}
+
+#[test]
+fn text_columns_are_compared_per_category() {
+    let dir = TempDir::new("drift-text");
+    let policy = drift_policy(
+        &dir,
+        "  psi(segment) < 0.2\n  chisquare(segment) >= 0.05\n  z(segment).p >= 0.05\n  js(segment) < 0.1\n",
+    );
+    let checks = checks_of(&policy, 0);
+    let metrics: Vec<&str> = checks.iter().filter_map(|c| c["metric"].as_str()).collect();
+    assert_eq!(
+        metrics,
+        vec![
+            "psi(segment)",
+            "chisquare(segment)",
+            "z(segment).p",
+            "js(segment)"
+        ]
+    );
+    for check in &checks {
+        assert_eq!(check["status"], "pass", "{check}");
+        assert_eq!(check["rows"][0], 12000, "{check}");
+    }
+    assert!(checks[1]["p_value"].is_number());
+}
+
+#[test]
+fn a_numbers_only_test_on_a_text_column_is_refused_naming_it() {
+    let dir = TempDir::new("drift-text-ks");
+    let policy = drift_policy(&dir, "  ks(segment).p > 0.05\n");
+    let run = Verdict::new()
+        .args(["drift", &policy, "--format", "json", "--now", NOW])
+        .run()
+        .expect_code(2);
+    let message = json(&run.stdout)["errors"][0]["message"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        message.contains("`segment`") && message.contains("a numeric column"),
+        "{message}"
+    );
+}
+
+#[test]
+fn auto_picks_evidentlys_test_per_column_and_names_it() {
+    let dir = TempDir::new("drift-auto");
+    let policy = drift_policy(
+        &dir,
+        "  auto(*, except = [request_id, label, status])\n  share_drifted < 0.5\n",
+    );
+    // score, amount and f00 are shifted: their column checks fail, so the run exits 1.
+    let checks = checks_of(&policy, 1);
+    let metrics: Vec<&str> = checks.iter().filter_map(|c| c["metric"].as_str()).collect();
+    // 12000 reference rows: Wasserstein for numbers, Jensen-Shannon for the text column.
+    assert_eq!(
+        metrics,
+        vec![
+            "wasserstein(score)",
+            "wasserstein(latency_ms)",
+            "wasserstein(memory_mb)",
+            "js(segment)",
+            "wasserstein(amount)",
+            "wasserstein(f00)",
+            "wasserstein(f01)",
+            "wasserstein(f02)",
+            "wasserstein(f03)",
+            "wasserstein(f04)",
+            "share_drifted"
+        ]
+    );
+    let f00 = &checks[5];
+    assert_eq!(
+        f00["source"]["text"],
+        "auto(*, except = [request_id, label, status])"
+    );
+    assert_eq!(
+        (f00["op"].as_str(), f00["threshold"].as_f64()),
+        (Some("<"), Some(0.1))
+    );
+    assert_eq!(f00["drifted"], true, "{f00}");
 }

@@ -1,4 +1,5 @@
-//! The drift metrics (`psi`, `kl`, `js`, `wasserstein`, `ks`, `kstwo_sf`) against the values
+//! The drift metrics (`psi`, `kl`, `js`, `wasserstein`, `ks`, `kstwo_sf`, `chisquare`, `z`, on
+//! numbers and on text categories) and the test `auto` picks per column, against the values
 //! Evidently 0.7.23 and scipy 1.17 compute on the same samples, committed in
 //! `tests/reference/drift.json` by `tests/reference/drift_reference.py` (whose docstring defines
 //! every field). Each value must agree to `1e-9 * max(1, |expected|)`; undefined cases must give
@@ -7,12 +8,18 @@
 use std::sync::OnceLock;
 
 use serde_json::Value;
+use verdict::ast::CmpOp;
 use verdict::metrics::MetricResult;
+use verdict::metrics::auto::{self, Storage};
 use verdict::metrics::binning::Bins;
+use verdict::metrics::binning::{Buckets, distinct_up_to, text_buckets};
 use verdict::metrics::divergence::{js, kl, wasserstein, wasserstein_sorted};
+use verdict::metrics::divergence::{js_from_buckets, kl_from_buckets};
+use verdict::metrics::frequency::{chisquare, chisquare_from_buckets, z, z_from_buckets};
 use verdict::metrics::kolmogorov::kstwo_sf;
 use verdict::metrics::ks::{Ks, ks_2samp, ks_2samp_sorted};
-use verdict::metrics::psi::psi;
+use verdict::metrics::psi::{psi, psi_from_buckets};
+use verdict::metrics::registry::MetricId;
 
 const TOLERANCE: f64 = 1e-9;
 
@@ -279,4 +286,162 @@ fn kstwo_sf_matches_scipy() {
         report.value(&what, Ok(kstwo_sf(n, d)), &point["sf"]);
     }
     report.finish("kstwo_sf");
+}
+
+#[test]
+fn chisquare_and_z_match_evidently() {
+    let mut report = Report::default();
+    for c in cases() {
+        let (r, cur, e) = (&c.reference, &c.current, &c.expected);
+        report.value(
+            &format!("{} chisquare", c.name),
+            chisquare(r, cur),
+            &e["chisquare"],
+        );
+        report.value(&format!("{} z", c.name), z(r, cur), &e["z"]);
+    }
+    report.finish("chisquare, z");
+}
+
+/// A text sample: strings, `null` for a missing value.
+fn texts(values: &Value) -> Vec<Option<&str>> {
+    values
+        .as_array()
+        .expect("a text sample is a list")
+        .iter()
+        .map(Value::as_str)
+        .collect()
+}
+
+fn buckets_of(reference: &Value, current: &Value) -> MetricResult<Buckets> {
+    text_buckets(texts(reference), texts(current))
+}
+
+#[test]
+fn text_categories_match_evidently() {
+    let mut report = Report::default();
+    for case in document()["categorical_cases"]
+        .as_array()
+        .expect("`categorical_cases` is an array")
+    {
+        let name = case["name"].as_str().unwrap_or("?");
+        let buckets = buckets_of(&case["reference"], &case["current"]);
+        let e = &case["expected"];
+        let on = |f: fn(&Buckets) -> MetricResult<f64>| buckets.clone().and_then(|b| f(&b));
+        report.value(&format!("{name} psi"), on(psi_from_buckets), &e["psi"]);
+        report.value(&format!("{name} kl"), on(kl_from_buckets), &e["kl"]);
+        report.value(&format!("{name} js"), on(js_from_buckets), &e["js"]);
+        report.value(
+            &format!("{name} chisquare"),
+            on(chisquare_from_buckets),
+            &e["chisquare"],
+        );
+        report.value(&format!("{name} z"), on(z_from_buckets), &e["z"]);
+    }
+    report.finish("text categories");
+}
+
+/// A typed auto sample as numbers: floats as repr strings, ints, booleans as 0/1, null as NaN.
+fn numbers(values: &Value) -> Vec<f64> {
+    values
+        .as_array()
+        .expect("a sample is a list")
+        .iter()
+        .map(|v| match v {
+            Value::String(_) => float(v),
+            Value::Bool(b) => f64::from(u8::from(*b)),
+            Value::Null => f64::NAN,
+            v => v.as_f64().expect("a number"),
+        })
+        .collect()
+}
+
+/// Evidently's names of the tests `auto` picks.
+fn evidently_name(id: MetricId) -> &'static str {
+    match id {
+        MetricId::Ks => "ks",
+        MetricId::Chisquare => "chisquare",
+        MetricId::Z => "z",
+        MetricId::Js => "jensenshannon",
+        MetricId::Wasserstein => "wasserstein",
+        _ => "?",
+    }
+}
+
+#[test]
+fn auto_picks_the_test_evidently_picks() {
+    let mut report = Report::default();
+    let mut wrong = Vec::new();
+    for case in document()["auto_cases"]
+        .as_array()
+        .expect("`auto_cases` is an array")
+    {
+        let name = case["name"].as_str().unwrap_or("?");
+        let e = &case["expected"];
+        let (picked, score) = if case["dtype"] == "str" {
+            let buckets = buckets_of(&case["reference"], &case["current"]);
+            let union = buckets.as_ref().map_or(0, |b| b.reference.len());
+            let rows = texts(&case["reference"]).iter().flatten().count();
+            let picked = auto::pick(Storage::Text, 0, 0, union, rows);
+            let score = buckets.and_then(|b| match picked.id {
+                MetricId::Chisquare => chisquare_from_buckets(&b),
+                MetricId::Z => z_from_buckets(&b),
+                _ => js_from_buckets(&b),
+            });
+            (picked, score)
+        } else {
+            let (r, c) = (numbers(&case["reference"]), numbers(&case["current"]));
+            let storage = match case["dtype"].as_str() {
+                Some("bool") => Storage::Bool,
+                Some("int") if c.iter().all(|v| !v.is_nan()) => Storage::Integer,
+                _ => Storage::Float,
+            };
+            let limit = auto::FEW_VALUES;
+            let picked = auto::pick(
+                storage,
+                distinct_up_to(r.iter().copied(), limit),
+                distinct_up_to(c.iter().copied(), limit),
+                distinct_up_to(r.iter().chain(&c).copied(), limit),
+                r.iter().filter(|v| v.is_finite()).count(),
+            );
+            let score = match picked.id {
+                MetricId::Ks => ks_2samp(&r, &c).map(|k| k.pvalue),
+                MetricId::Chisquare => chisquare(&r, &c),
+                MetricId::Z => z(&r, &c),
+                MetricId::Js => js(&r, &c, Bins::Evidently),
+                _ => wasserstein(&r, &c),
+            };
+            (picked, score)
+        };
+        if evidently_name(picked.id) != e["test"] {
+            wrong.push(format!(
+                "{name}: picked {:?}, Evidently {}",
+                picked.id, e["test"]
+            ));
+            continue;
+        }
+        report.value(
+            &format!("{name} threshold"),
+            Ok(picked.default.threshold),
+            &e["threshold"],
+        );
+        let drifted = score.as_ref().ok().map(|&s| {
+            let t = picked.default.threshold;
+            !match picked.default.op {
+                CmpOp::Gt => s > t,
+                CmpOp::Ge => s >= t,
+                CmpOp::Lt => s < t,
+                op => panic!("unexpected default comparison {op:?}"),
+            }
+        });
+        if drifted != e["drifted"].as_bool() {
+            wrong.push(format!(
+                "{name}: drifted {drifted:?}, Evidently {}",
+                e["drifted"]
+            ));
+        }
+        report.value(&format!("{name} {}", e["test"]), score, &e["score"]);
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    report.finish("auto");
 }

@@ -304,7 +304,14 @@ fn schemas_that_differ_are_an_error() {
 fn too_few_rows_is_an_error_not_a_pass() {
     let dir = TempDir::new("few");
     let path = broken_slice(&dir, "s.parquet", |df| Ok(df.head(Some(500))));
-    let message = error_of(&["--challenger", &path, "--champion", &path]);
+    // Two files: the same file on both sides is refused before the row count is checked.
+    let other = broken_slice(&dir, "t.parquet", |df| {
+        df.head(Some(500))
+            .lazy()
+            .with_column(col("score") * lit(0.99))
+            .collect()
+    });
+    let message = error_of(&["--challenger", &other, "--champion", &path]);
     assert!(
         message.contains("slice `champion` has 500 rows, the policy requires at least 10000"),
         "{message}"

@@ -1,7 +1,8 @@
 //! report.html in a real browser: Debian's headless Chromium opens each kind of report from a
 //! `file://` URL with every host name unresolvable, logs nothing on the console and takes a
 //! screenshot. Without `chromium` on PATH the test is skipped, unless VERDICT_REQUIRE_SERVICES=1
-//! (scripts/test installs it).
+//! (scripts/test installs it). The canary tests open their rollback report the same way
+//! (`assert_opens_cleanly`).
 //!
 //! Console errors are read from Chromium's own log (`--enable-logging=stderr`), where every
 //! console message of the page is a `CONSOLE` line. The page has no scripts, so what could
@@ -133,13 +134,33 @@ fn screenshot_dir(temp: &TempDir) -> PathBuf {
     }
 }
 
-#[test]
-fn reports_open_offline_in_chromium_without_console_errors() {
+/// Opens `html` offline in headless Chromium, asserts that nothing reached the console and that
+/// a screenshot of `WIDTH` × `HEIGHT` was taken, and keeps it as `NAME.png` (see
+/// `screenshot_dir`). Does nothing without Chromium, unless VERDICT_REQUIRE_SERVICES=1.
+pub(crate) fn assert_opens_cleanly(html: &str, name: &str) {
     let Some(chromium) = chromium() else {
         return;
     };
-    let temp = TempDir::new("html-browser");
+    let temp = TempDir::new(&format!("html-browser-{name}"));
     let shots = screenshot_dir(&temp);
+    let page = temp.0.join(format!("{name}.html"));
+    std::fs::write(&page, html).expect("write the page");
+    let opened = open(&chromium, &page, &temp.0, name);
+    assert_eq!(
+        opened.console,
+        Vec::<String>::new(),
+        "{name}: console messages"
+    );
+    let shot = shots.join(format!("{name}.png"));
+    std::fs::rename(&opened.screenshot, &shot)
+        .or_else(|_| std::fs::copy(&opened.screenshot, &shot).map(|_| ()))
+        .expect("keep the screenshot");
+    assert_eq!(png_size(&shot), (WIDTH, HEIGHT), "{name}");
+    eprintln!("{name}: {}", shot.display());
+}
+
+#[test]
+fn reports_open_offline_in_chromium_without_console_errors() {
     let reports: [(&str, Vec<&str>, i32); 4] = [
         ("pass", vec!["gate", POLICY, "--gate", "promote"], 0),
         (
@@ -163,20 +184,7 @@ fn reports_open_offline_in_chromium_without_console_errors() {
     ];
     for (name, args, code) in reports {
         let (_, html) = report_files(&format!("browser-{name}"), &args, code);
-        let page = temp.0.join(format!("{name}.html"));
-        std::fs::write(&page, html).expect("write the page");
-        let opened = open(&chromium, &page, &temp.0, name);
-        assert_eq!(
-            opened.console,
-            Vec::<String>::new(),
-            "{name}: console messages"
-        );
-        let shot = shots.join(format!("{name}.png"));
-        std::fs::rename(&opened.screenshot, &shot)
-            .or_else(|_| std::fs::copy(&opened.screenshot, &shot).map(|_| ()))
-            .expect("keep the screenshot");
-        assert_eq!(png_size(&shot), (WIDTH, HEIGHT), "{name}");
-        eprintln!("{name}: {}", shot.display());
+        assert_opens_cleanly(&html, name);
     }
 }
 

@@ -413,6 +413,7 @@ fn report_with_figures(features: usize) -> Report {
         checks,
         errors: Vec::new(),
         timings_ms: Timings::default(),
+        canary: None,
         figures,
         policy_text: "model \"figures\"\ngate promote {\n  auroc(label, score) >= champion\n  \
                       p99(latency_ms) <= champion * 1.1\n  psi(f*) < 0.2\n}\n"

@@ -308,3 +308,56 @@ fn broken_reports_are_rejected_where_they_break() {
         );
     }
 }
+
+/// The `canary` object of a `canary step` report, checked without the services a real step
+/// needs (tests/suite/canary.rs validates the report of a real rollback): a gate report made
+/// into a canary one.
+#[test]
+fn the_canary_part_of_a_report_is_checked() {
+    let schema = schema();
+    let mut report = printed(&["gate", POLICY, "--gate", "promote"], 0);
+    assert!(
+        report.get("canary").is_none(),
+        "gate reports have no canary"
+    );
+    report["command"] = json!("canary");
+    report["canary"] = json!({
+        "decision": "hold", "reason": "inconclusive: 12 of 2000 canary requests so far",
+        "applied": true, "inference_service": "default/risk", "version": "2",
+        "stable_version": "1", "phase": "running", "stage": 2, "percent": 25, "requests": 12,
+        "stages": 4,
+        "history": [
+            {"stage": 1, "percent": 5, "started": "2026-11-26T00:00:00.000Z",
+             "ended": "2026-11-26T00:30:00.000Z", "decision": "advance", "requests": 3998,
+             "reason": null},
+            {"stage": 2, "percent": 25, "started": "2026-11-26T00:30:00.000Z", "ended": null,
+             "decision": null, "requests": 12, "reason": null}
+        ]
+    });
+    assert_eq!(violations(&schema, &report), Vec::<String>::new());
+    let broken: [(&str, Breaking); 4] = [
+        ("/canary/decision: \"maybe\" is not one of", |r| {
+            r["canary"]["decision"] = json!("maybe")
+        }),
+        ("/canary/stage: 0 is less than 1", |r| {
+            r["canary"]["stage"] = json!(0)
+        }),
+        ("/canary/history/0: `ended` is required", |r| {
+            r["canary"]["history"][0]
+                .as_object_mut()
+                .map(|o| o.remove("ended"));
+        }),
+        ("/canary/history/1/decision: \"hold\" is not one of", |r| {
+            r["canary"]["history"][1]["decision"] = json!("hold")
+        }),
+    ];
+    for (expected, breaking) in broken {
+        let mut copy = report.clone();
+        breaking(&mut copy);
+        let found = violations(&schema, &copy);
+        assert!(
+            found.iter().any(|v| v.starts_with(expected)),
+            "expected `{expected}…`, found {found:?}"
+        );
+    }
+}
