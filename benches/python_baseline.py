@@ -54,11 +54,11 @@ def python_gate(champion, challenger):
 
 
 def evidently_drift(reference, current):
-    """Evidently's DataDriftPreset on the score and the 20 features, as benches/drift-1m.policy
-    tests them. Prints the per-column values for the cross-check; returns the seconds taken by
-    reading and the report."""
+    """Evidently's DataDriftPreset on the score, the 20 features and the two text columns, as
+    benches/drift-1m.policy tests them. Prints the per-column values for the cross-check; returns
+    the seconds taken by reading and the report."""
     start = time.perf_counter()
-    columns = ["score"] + FEATURES
+    columns = ["score"] + FEATURES + ["segment", "device"]
     ref = pl.read_parquet(reference, columns=columns).to_pandas()
     cur = pl.read_parquet(current, columns=columns).to_pandas()
     from evidently import Report
