@@ -260,12 +260,29 @@ fn value_buckets(table: Vec<(f64, u64)>, current: &[f64]) -> Buckets {
 }
 
 fn sturges_buckets(reference: &[f64], current: &[f64]) -> MetricResult<Buckets> {
-    let (lo, hi) = min_max(reference.iter().chain(current));
-    let edges = sturges_edges(lo, hi, reference.len() + current.len())?;
+    let edges = evidently_edges(reference, current)?;
     Ok(Buckets {
         reference: count_in_edges(reference, &edges),
         current: count_in_edges(current, &edges),
     })
+}
+
+/// The bin edges `Bins::Evidently` counts finite `reference` and `current` values in, or `None`
+/// when it buckets per distinct reference value (20 or fewer) instead: what the report draws PSI
+/// histograms with, so the picture shows the bins the number came from.
+pub fn evidently_bin_edges(reference: &[f64], current: &[f64]) -> Option<Vec<f64>> {
+    let pair = finite_pair(reference, current).ok()?;
+    let (reference, current) = (&*pair.reference, &*pair.current);
+    if distinct_counts(reference, MAX_DISTINCT_FOR_VALUE_BUCKETS).is_some() {
+        return None;
+    }
+    evidently_edges(reference, current).ok()
+}
+
+/// Sturges edges over the union of two finite samples.
+fn evidently_edges(reference: &[f64], current: &[f64]) -> MetricResult<Vec<f64>> {
+    let (lo, hi) = min_max(reference.iter().chain(current));
+    sturges_edges(lo, hi, reference.len() + current.len())
 }
 
 fn min_max<'a>(values: impl Iterator<Item = &'a f64>) -> (f64, f64) {

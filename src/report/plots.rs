@@ -1,12 +1,14 @@
 //! Picks the plots a report shows and reads their data from the evaluated slices: ROC curves of
-//! both models for `auroc` checks, both distributions of a column for two-sample checks (psi,
-//! ks, kl, js, wasserstein), and for quantile, max, min and mean checks (p99(latency_ms),
-//! max(memory_mb)) both distributions with both sides' values marked. Runs after
-//! the checks are decided, on the same cached columns, and never changes a decision: a plot that
-//! cannot be drawn (a column that failed to load, one class only) is left out.
+//! both models for `auroc` checks; both distributions of a column for two-sample checks (psi, kl
+//! and js over the very bins they were computed on, ks and wasserstein over equal-width bins);
+//! for quantile, max, min and mean checks (p99(latency_ms), max(memory_mb)) both distributions
+//! with both sides' values marked. Runs after the checks are decided, on the same cached
+//! columns, and never changes a decision: a plot that cannot be drawn (a column that failed to
+//! load, one class only) is left out.
 
 use super::figures::{self, Curve, Figure, Marker, Series};
 use crate::eval::{CheckOutcome, GateInputs, Status, Values};
+use crate::metrics::binning;
 use crate::metrics::registry::MetricId;
 
 /// Points kept per ROC curve: enough for a smooth curve in an 80 kB page.
@@ -71,14 +73,12 @@ fn figure(check: &Plotted<'_>, inputs: &GateInputs<'_>, sides: (&str, &str)) -> 
                 .or(check.columns.first().copied())?;
             // The reference may be a named slice rather than the baseline.
             let names = (sides.0, baseline.slice_name());
-            histogram(
-                outcome,
-                title,
-                column,
-                (inputs.tested, baseline),
-                names,
-                None,
-            )
+            let bins = match check.metric {
+                MetricId::Psi | MetricId::Kl | MetricId::Js => Binning::Evidently,
+                _ => Binning::EqualWidth,
+            };
+            let slices = (inputs.tested, baseline);
+            histogram(outcome, title, column, slices, names, bins)
         }
         MetricId::Quantile | MetricId::Max | MetricId::Min | MetricId::Mean => {
             let column = check.columns.first()?;
@@ -92,7 +92,14 @@ fn figure(check: &Plotted<'_>, inputs: &GateInputs<'_>, sides: (&str, &str)) -> 
                 })
                 .collect();
             let slices = (inputs.tested, baseline);
-            histogram(outcome, title, column, slices, sides, Some(markers))
+            histogram(
+                outcome,
+                title,
+                column,
+                slices,
+                sides,
+                Binning::Marked(markers),
+            )
         }
         _ => None,
     }
@@ -113,28 +120,42 @@ fn roc(name: &str, values: &Values<'_>, label: &str, score: &str) -> Option<Curv
     })
 }
 
-/// Both sides' distributions of `column` over shared bins. With markers (a quantile check),
-/// the bins end a quarter past the larger marker, so a long tail does not squash the bulk.
+/// How a histogram's bins are chosen.
+enum Binning {
+    EqualWidth,
+    /// The bins the PSI (kl, js) was computed over, when it used bins rather than one bucket per
+    /// value; equal-width bins otherwise.
+    Evidently,
+    /// Equal-width bins ending a quarter past the larger marker, so that a long tail does not
+    /// squash the bulk; the markers are drawn.
+    Marked(Vec<Marker>),
+}
+
+/// Both sides' distributions of `column` over shared bins.
 fn histogram(
     outcome: &CheckOutcome,
     title: String,
     column: &str,
     (tested, baseline): (&Values<'_>, &Values<'_>),
     sides: (&str, &str),
-    markers: Option<Vec<Marker>>,
+    binning: Binning,
 ) -> Option<Figure> {
     let (t, b) = (tested.f64s(column).ok()?, baseline.f64s(column).ok()?);
-    let cap = markers
-        .as_ref()
-        .and_then(|m| m.iter().map(|m| m.x).reduce(f64::max))
-        .map(|x| x + 0.25 * x.abs());
+    let (cap, markers, edges) = match binning {
+        Binning::Marked(markers) => {
+            let top = markers.iter().map(|m| m.x).reduce(f64::max);
+            (top.map(|x| x + 0.25 * x.abs()), markers, None)
+        }
+        Binning::Evidently => (None, Vec::new(), binning::evidently_bin_edges(&b, &t)),
+        Binning::EqualWidth => (None, Vec::new(), None),
+    };
     let within = |v: &[f64]| -> Vec<f64> {
         v.iter()
             .copied()
             .filter(|x| cap.is_none_or(|c| *x <= c))
             .collect()
     };
-    let edges = figures::histogram_edges(&within(&t), &within(&b), BINS);
+    let edges = edges.unwrap_or_else(|| figures::histogram_edges(&within(&t), &within(&b), BINS));
     if edges.is_empty() {
         return None;
     }
@@ -153,6 +174,6 @@ fn histogram(
         title,
         edges,
         series,
-        markers: markers.unwrap_or_default(),
+        markers,
     })
 }
