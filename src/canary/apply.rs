@@ -12,10 +12,12 @@ use crate::exec::aliases::{self, Aliases};
 use crate::exec::kserve::{self, InferenceService, Kserve};
 use crate::exec::mlflow::Mlflow;
 use crate::exec::{ExecError, aliases::CHAMPION};
-use crate::report::canary::StageDecision;
+use crate::report::canary::{StageDecision, StageRecord};
 
 /// A model-version tag naming a container image to serve instead of the artifact URI.
 pub const IMAGE_TAG: &str = "verdict.image";
+/// The model-version tag `verdict promote` writes with the gate's outcome.
+const GATE_TAG: &str = "verdict.gate";
 
 pub struct Target<'a> {
     pub kserve: &'a Kserve,
@@ -65,23 +67,37 @@ pub fn apply(
         }
         Decision::Rollback { reason, resumed } => {
             let state = state.ok_or_else(missing_state)?;
-            let mut applied = Applied::default();
-            if !(*resumed && isvc.canary_percent == Some(0)) {
-                // A resumed rollback re-sends a patch whose history already ends the stage.
-                let history = if *resumed {
-                    state.history.clone()
-                } else {
-                    state.history_closed(StageDecision::Rollback, now, requests, Some(reason))
-                };
-                let next = CanaryState {
-                    phase: Phase::RolledBack,
-                    percent: 0,
-                    reason: Some(reason.clone()),
-                    history,
-                    ..state.clone()
-                };
-                applied = send_state(target, isvc, next)?;
-            }
+            // A resumed rollback finds its patch made: the annotations that say so came in it.
+            let mut applied = match (*resumed, state.phase) {
+                (true, _) => Applied::default(),
+                (false, Phase::Promoted) => {
+                    // The promote patch was made but the finish never moved @champion: the
+                    // stable version is still the champion, so it takes all traffic back. The
+                    // history already ends with the promotion.
+                    let stable = state.stable_version.as_deref().ok_or_else(|| {
+                        ExecError::Precondition {
+                            message: format!(
+                                "version {} was promoted over no stable version: there is nothing to serve instead",
+                                state.version
+                            ),
+                            help: None,
+                        }
+                    })?;
+                    let next = rolled_back(state, reason, state.history.clone());
+                    serve_whole(
+                        target,
+                        isvc,
+                        stable,
+                        next.annotations(target.model),
+                        Some(next),
+                    )?
+                }
+                (false, _) => {
+                    let history =
+                        state.history_closed(StageDecision::Rollback, now, requests, Some(reason));
+                    send_state(target, isvc, rolled_back(state, reason, history))?
+                }
+            };
             applied.aliases_before = Some(aliases::withdraw(
                 target.mlflow,
                 target.model,
@@ -92,18 +108,14 @@ pub fn apply(
         }
         Decision::Promote { resumed } => {
             let state = state.ok_or_else(missing_state)?;
+            // A resumed promotion finds its patch made (`decide` checked that it still serves).
             let mut applied = Applied::default();
-            if !(*resumed && isvc.canary_percent.is_none()) {
-                let history = if *resumed {
-                    state.history.clone()
-                } else {
-                    state.history_closed(StageDecision::Promote, now, requests, None)
-                };
+            if !*resumed {
                 let next = CanaryState {
                     phase: Phase::Promoted,
                     percent: 100,
                     reason: None,
-                    history,
+                    history: state.history_closed(StageDecision::Promote, now, requests, None),
                     ..state.clone()
                 };
                 applied = send_state(target, isvc, next)?;
@@ -118,12 +130,27 @@ pub fn apply(
     }
 }
 
+/// `state` ended by a rollback for `reason`.
+fn rolled_back(state: &CanaryState, reason: &str, history: Vec<StageRecord>) -> CanaryState {
+    CanaryState {
+        phase: Phase::RolledBack,
+        percent: 0,
+        reason: Some(reason.to_string()),
+        history,
+        ..state.clone()
+    }
+}
+
 /// After a full promotion: the predictor serves @previous's model again (all traffic, in one
-/// patch), then @champion goes back to @previous. Serving moves first, so a crash in between
-/// is finished by the next run, which finds the predictor already serving it.
+/// patch that also marks the promoted canary rolled back), then @champion goes back to
+/// @previous, and a @challenger the finish left on the canary's version is withdrawn. Serving
+/// moves first, so a crash in between is finished by the next run, which finds the predictor
+/// already serving it. `state`: the promoted canary, when verdict promoted it; its version
+/// must be @champion (else the finish did not happen and the canary's rollback applies).
 pub fn restore_previous(
     target: &Target<'_>,
     isvc: &InferenceService,
+    state: Option<&CanaryState>,
     reason: &str,
 ) -> Result<Applied, CanaryError> {
     let (mlflow, model) = (target.mlflow, target.model);
@@ -138,30 +165,65 @@ pub fn restore_previous(
             ),
             help: Some("@previous is set when a promotion finishes".into()),
         })?;
-    let (location, slot) = serving_location(target, isvc, &previous)?;
-    let mut applied = Applied::default();
-    if kserve::served_location(&isvc.object).as_deref() != Some(location.as_str()) {
-        let mut predictor = kserve::model_patch(&isvc.object, &slot, &location);
-        if let Some(fields) = predictor.as_object_mut() {
-            fields.insert("canaryTrafficPercent".into(), Value::Null);
+    if let Some(state) = state
+        && before.champion.as_deref() != Some(state.version.as_str())
+    {
+        return Err(ExecError::Precondition {
+            message: format!(
+                "the InferenceService says version {} was promoted, but @champion is not it ({})",
+                state.version,
+                before.describe()
+            ),
+            help: Some("nothing was changed; the aliases moved since the promotion".into()),
         }
-        let patch = json!({
-            "metadata": {"annotations": {
+        .into());
+    }
+    let (annotations, next) = match state {
+        Some(state) => {
+            let next = rolled_back(state, reason, state.history.clone());
+            (next.annotations(model), Some(next))
+        }
+        None => (
+            json!({
                 super::state::MODEL: model,
                 super::state::MODEL_VERSION: previous,
                 super::state::REASON: reason,
-            }},
-            "spec": {"predictor": predictor},
-        });
-        applied = send(target, isvc, patch, None)?;
-    }
+            }),
+            None,
+        ),
+    };
+    let mut applied = serve_whole(target, isvc, &previous, annotations, next)?;
     applied.aliases_before = Some(aliases::rollback(mlflow, model, reason)?);
+    if let Some(state) = state {
+        aliases::withdraw(mlflow, model, &state.version, reason)?;
+    }
     Ok(applied)
+}
+
+/// `version` takes all traffic, with `annotations`, in one patch; none when the object
+/// already holds all of it (a run that a crash interrupted after the patch).
+fn serve_whole(
+    target: &Target<'_>,
+    isvc: &InferenceService,
+    version: &str,
+    annotations: Value,
+    state: Option<CanaryState>,
+) -> Result<Applied, CanaryError> {
+    let (location, slot) = serving_location(target, isvc, version)?;
+    let mut patch = json!({
+        "metadata": {"annotations": annotations},
+        "spec": {"predictor": {"canaryTrafficPercent": null}},
+    });
+    with_model(&mut patch, isvc, &slot, &location);
+    if kserve::holds(&isvc.object, &patch) {
+        return Ok(Applied::default());
+    }
+    send(target, isvc, patch, state)
 }
 
 /// What serves `version`: the image its `verdict.image` tag names, or its artifact URI (KServe
 /// cannot load `models:/name@alias`); and where in the predictor that goes.
-fn serving_location(
+pub fn serving_location(
     target: &Target<'_>,
     isvc: &InferenceService,
     version: &str,
@@ -195,6 +257,26 @@ fn start(
     percent: i64,
 ) -> Result<Applied, CanaryError> {
     let (mlflow, model) = (target.mlflow, target.model);
+    // @challenger may have been set by hand: only a version whose gate passed takes traffic.
+    let gate = mlflow
+        .model_version(model, version)?
+        .tags
+        .into_iter()
+        .find(|(k, _)| k == GATE_TAG)
+        .map(|(_, v)| v);
+    if gate.as_deref() != Some("passed") {
+        return Err(ExecError::Precondition {
+            message: format!(
+                "@challenger of `{model}` is version {version}, whose `{GATE_TAG}` tag is {}, not `passed`",
+                gate.map_or_else(|| "missing".to_string(), |g| format!("`{g}`"))
+            ),
+            help: Some(
+                "nothing was changed; `verdict promote --apply` nominates a version after its gate passes"
+                    .into(),
+            ),
+        }
+        .into());
+    }
     let (location, slot) = serving_location(target, isvc, version)?;
     let state = CanaryState {
         phase: Phase::Running,
@@ -209,15 +291,25 @@ fn start(
         history: Vec::new(),
     };
     let mut patch = traffic_patch(&state, model);
+    with_model(&mut patch, isvc, &slot, &location);
+    send(target, isvc, patch, Some(state))
+}
+
+/// `patch` with the predictor's model at `location`.
+fn with_model(
+    patch: &mut Value,
+    isvc: &InferenceService,
+    slot: &kserve::ModelSlot,
+    location: &str,
+) {
     if let (Some(predictor), Value::Object(fields)) = (
         patch
             .pointer_mut("/spec/predictor")
             .and_then(Value::as_object_mut),
-        kserve::model_patch(&isvc.object, &slot, &location),
+        kserve::model_patch(&isvc.object, slot, location),
     ) {
         predictor.extend(fields);
     }
-    send(target, isvc, patch, Some(state))
 }
 
 /// The state annotations and `canaryTrafficPercent`: the state's share, or once promoted

@@ -8,19 +8,15 @@
 //! | state | condition | decision |
 //! |---|---|---|
 //! | none, promoted or rolled back | @challenger names a new version | start it at the first stage |
-//! | promoted / rolled back | @challenger still names that version | resume the finish / rollback (a crash came between the patch and the aliases) |
+//! | rolled back | @challenger still names that version | resume the rollback (a crash came between the patch and the aliases) |
+//! | promoted | @challenger still names that version, the InferenceService as the promotion left it | resume the finish (same) |
+//! | promoted | @challenger still names that version, the model or `canaryTrafficPercent` changed since | undecided (exit 2) |
 //! | none, promoted or rolled back | no @challenger | hold: nothing to do |
 //! | running | another policy, an unknown stage, @challenger moved | undecided (exit 2) |
+//! | running | the InferenceService serves another model or share than the state says | undecided (exit 2) |
 //! | running | predictor condition False | rollback |
-//! | running | now before the stage start (clock skew) | hold |
-//! | running | a guard fails | rollback |
-//! | running | predictor not reconciled / Unknown | hold; rollback once past the no-traffic limit |
-//! | running | no request for the no-traffic limit | rollback |
-//! | running | fewer than the stage's minimum requests | hold; rollback past stage time + the no-traffic limit |
-//! | running | a guard errors on enough traffic | rollback |
-//! | running | stage time not reached | hold |
-//! | running | all passed on the last stage | promote |
-//! | running | all passed | advance to the next stage |
+//! | running | the stage starts more than [`CLOCK_SKEW_MS`] after now | undecided (exit 2) |
+//! | running | now before the stage start, within [`CLOCK_SKEW_MS`] (clock skew) | hold |
 //!
 //! A stage without `min N requests` needs one request: a canary that got no traffic never
 //! passes. The stage time is reached when `now - start >= duration` (a stage of 30m started at
@@ -36,6 +32,11 @@ use crate::report::canary::StepDecision;
 
 /// Requests a stage needs when the policy names no minimum.
 pub const DEFAULT_MIN_REQUESTS: u64 = 1;
+
+/// How far the clocks of two steps may disagree. A stage that starts later than this after
+/// now was stamped by a clock (or a `--now`) that ran ahead: holding on it would leave the
+/// canary's share unguarded until real time caught up.
+pub const CLOCK_SKEW_MS: i64 = 5 * 60_000;
 
 /// What a step saw of the current stage.
 #[derive(Debug, Clone, Serialize)]
@@ -75,6 +76,18 @@ pub struct Inputs<'a> {
     pub policy_sha256: &'a str,
     /// The version @challenger names.
     pub challenger: Option<&'a str>,
+    pub served: Served<'a>,
+}
+
+/// What the InferenceService's spec serves, and where the state's version is served from.
+/// Annotations survive a hand edit of the model or the share: only these show it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Served<'a> {
+    /// The predictor's storageUri or image.
+    pub location: Option<&'a str>,
+    /// Where the state's version is served from (its image or artifact URI).
+    pub expected: Option<&'a str>,
+    pub canary_percent: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -121,6 +134,7 @@ impl Decision {
         }
     }
 
+    /// Why the step held, rolled back or could not decide; the others need no reason.
     pub fn reason(&self) -> Option<&str> {
         match self {
             Decision::Hold { reason }
@@ -181,7 +195,31 @@ pub fn decide_unobserved(inputs: &Inputs<'_>, state: Option<&CanaryState>) -> Op
                 .map_or_else(|| "no version".to_string(), |v| format!("version {v}"))
         ));
     }
-    None
+    mismatch(state, &inputs.served).map(|reason| Decision::Undecided { reason })
+}
+
+/// Why the InferenceService does not serve what `state` says it does, if it does not: its
+/// model or share was edited by hand, so the stage the guards would judge is not what serves.
+fn mismatch(state: &CanaryState, served: &Served<'_>) -> Option<String> {
+    let show = |v: Option<&str>| v.map_or_else(|| "nothing".to_string(), |v| format!("`{v}`"));
+    if served.location != served.expected {
+        return Some(format!(
+            "the InferenceService serves {}, but version {} is served from {}: it was edited since verdict's last patch",
+            show(served.location),
+            state.version,
+            show(served.expected)
+        ));
+    }
+    // A promotion removes the field; every other patch sets the state's share.
+    let percent = (state.phase != Phase::Promoted).then_some(state.percent);
+    let show = |p: Option<i64>| p.map_or_else(|| "unset".to_string(), |p| p.to_string());
+    (served.canary_percent != percent).then(|| {
+        format!(
+            "canaryTrafficPercent is {}, but the canary's state says {}: it was edited since verdict's last patch",
+            show(served.canary_percent),
+            show(percent)
+        )
+    })
 }
 
 /// The table's rows for a running canary that matches the policy and the registry.
@@ -199,6 +237,13 @@ fn judge(inputs: &Inputs<'_>, state: &CanaryState, obs: &Observation) -> Decisio
         return rollback(format!("the predictor is not ready: {why}"));
     }
     let elapsed = obs.now_ms - state.stage_started_ms;
+    if elapsed < -CLOCK_SKEW_MS {
+        return undecided(format!(
+            "the stage starts {} after now ({}): a clock or `--now` ran ahead when it was stamped",
+            duration(-elapsed),
+            super::state::format_time(state.stage_started_ms)
+        ));
+    }
     if elapsed < 0 {
         return hold(format!(
             "now is {} before the stage started: clock skew between steps; waiting",
@@ -283,7 +328,16 @@ fn between_canaries(inputs: &Inputs<'_>, last: Option<&CanaryState>) -> Decision
             reason: s.reason.clone().unwrap_or_else(|| "rolled back".into()),
             resumed: true,
         },
-        Some(s) if s.version == challenger => Decision::Promote { resumed: true },
+        Some(s) if s.version == challenger => match mismatch(s, &inputs.served) {
+            // Someone may have tried to undo the promotion by hand: resuming it would redo it.
+            Some(why) => Decision::Undecided {
+                reason: format!(
+                    "version {} was promoted but its aliases were not moved, and {why}; `verdict rollback` undoes the promotion",
+                    s.version
+                ),
+            },
+            None => Decision::Promote { resumed: true },
+        },
         _ => {
             let Some(first) = inputs.plan.stages.first() else {
                 return Decision::Undecided {

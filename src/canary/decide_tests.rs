@@ -61,16 +61,41 @@ fn healthy(elapsed: i64) -> Observation {
     }
 }
 
+/// Where every test's versions are served from.
+const LOCATION: &str = "s3://models/risk/v4";
+
+/// An InferenceService as the last patch of `state` left it.
+fn as_patched(state: Option<&CanaryState>) -> Served<'static> {
+    Served {
+        location: Some(LOCATION),
+        expected: state.map(|_| LOCATION),
+        canary_percent: state
+            .filter(|s| s.phase != Phase::Promoted)
+            .map(|s| s.percent),
+    }
+}
+
 fn run_with(
     plan: &CanaryPlan,
     challenger: Option<&str>,
     state: Option<&CanaryState>,
     obs: Option<&Observation>,
 ) -> Decision {
+    run_served(plan, challenger, state, obs, as_patched(state))
+}
+
+fn run_served(
+    plan: &CanaryPlan,
+    challenger: Option<&str>,
+    state: Option<&CanaryState>,
+    obs: Option<&Observation>,
+    served: Served<'_>,
+) -> Decision {
     let inputs = Inputs {
         plan,
         policy_sha256: "sha",
         challenger,
+        served,
     };
     decide(&inputs, state, obs)
 }
@@ -211,6 +236,61 @@ fn a_state_that_does_not_match_the_policy_or_registry_is_undecided() {
 }
 
 #[test]
+fn an_inference_service_edited_by_hand_is_undecided() {
+    let state = running(1);
+    let obs = healthy(2 * HOUR);
+    let edited = [
+        // Another model in the predictor: the annotations describe a stage that no longer serves.
+        Served {
+            location: Some("s3://models/risk/v9"),
+            ..as_patched(Some(&state))
+        },
+        // The share changed or removed: not the stage's share.
+        Served {
+            canary_percent: Some(50),
+            ..as_patched(Some(&state))
+        },
+        Served {
+            canary_percent: None,
+            ..as_patched(Some(&state))
+        },
+    ];
+    for served in edited {
+        let d = run_served(&plan(), Some("4"), Some(&state), Some(&obs), served);
+        assert!(
+            matches!(&d, Decision::Undecided { reason } if reason.contains("edited")),
+            "{served:?}: {d:?}"
+        );
+    }
+    assert!(matches!(step(&state, &obs), Decision::Advance { .. }));
+}
+
+#[test]
+fn a_promotion_undone_by_hand_is_not_resumed() {
+    // The promote patch was made, the aliases were not; then an operator set the share to 0.
+    let promoted = CanaryState {
+        phase: Phase::Promoted,
+        percent: 100,
+        ..running(3)
+    };
+    let undone = Served {
+        canary_percent: Some(0),
+        ..as_patched(Some(&promoted))
+    };
+    let d = run_served(&plan(), Some("4"), Some(&promoted), None, undone);
+    assert!(
+        matches!(&d, Decision::Undecided { reason } if reason.contains("verdict rollback")),
+        "{d:?}"
+    );
+    let reserved = Served {
+        location: Some("s3://models/risk/v3"),
+        ..as_patched(Some(&promoted))
+    };
+    let d = run_served(&plan(), Some("4"), Some(&promoted), None, reserved);
+    assert!(matches!(d, Decision::Undecided { .. }), "{d:?}");
+}
+
+#[test]
 fn stage_time_is_reached_exactly_at_the_stage_end() {
     for (stage, duration) in [(0, 30 * MIN), (1, 2 * HOUR), (2, 4 * HOUR)] {
         let state = running(stage);
@@ -339,7 +419,7 @@ fn an_erroring_guard_rolls_back_only_on_enough_traffic() {
 }
 
 #[test]
-fn clock_skew_holds_and_never_advances() {
+fn clock_skew_holds_and_a_stage_from_the_future_is_undecided() {
     let skewed = Observation {
         requests: 0,
         last_request_ms: None,
@@ -348,6 +428,17 @@ fn clock_skew_holds_and_never_advances() {
     };
     let d = step(&running(1), &skewed);
     assert!(is_hold(&d) && reason(&d).contains("clock skew"), "{d:?}");
+    // Further ahead than clocks drift: the stage was stamped by a clock or `--now` running
+    // ahead, and holding would leave the share unguarded until real time caught up.
+    let ahead = Observation {
+        now_ms: T0 - CLOCK_SKEW_MS - 1,
+        ..skewed
+    };
+    let d = step(&running(1), &ahead);
+    assert!(
+        matches!(&d, Decision::Undecided { reason } if reason.contains("ran ahead")),
+        "{d:?}"
+    );
     // A step whose clock runs behind the one that wrote the stage start must not read a huge
     // elapsed time either: one minute in is still one minute.
     assert!(is_hold(&step(&running(1), &healthy(MIN))));

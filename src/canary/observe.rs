@@ -106,6 +106,18 @@ pub fn observe(
             to: super::state::format_time(to_ms),
         });
     }
+    // The same files on both sides would make every guard compare the canary with itself.
+    if slices[0].sha256 == slices[1].sha256 {
+        return Err(data::DataError::Sanity {
+            message: format!(
+                "slices `canary` (`{}`) and `stable` (`{}`) are the same files, sha256 {}",
+                slices[0].path, slices[1].path, slices[0].sha256
+            ),
+            help: "the canary's traffic and the stable revision's traffic go into their own files"
+                .into(),
+        }
+        .into());
+    }
     data::same_schema(&slices[0], &slices[1])?;
     let requests = slices[0].frame.height() as u64;
     let last_request_ms = slices[0].ts_range.map(|(_, newest)| newest);

@@ -19,10 +19,10 @@ use serde::Serialize;
 use super::serving::{Rollout, planned_text};
 use super::{Outcome, eprint, load_policy, print};
 use crate::canary::apply::{self, Applied, Target};
-use crate::canary::decide::{Inputs, decide_unobserved};
+use crate::canary::decide::{Inputs, Served, decide_unobserved};
 use crate::canary::observe::{self, StageData};
 use crate::canary::report::{Step, report};
-use crate::canary::{CanaryError, CanaryState, Decision, Observation, decide};
+use crate::canary::{CanaryError, CanaryState, Decision, Observation, Phase, decide};
 use crate::exec::ExecError;
 use crate::exec::aliases::{self, Aliases};
 use crate::exec::kserve::{self, InferenceService};
@@ -132,15 +132,40 @@ fn step(args: &StepArgs, file: &PolicyFile, plan: &PolicyPlan) -> Result<Report,
         .into_iter()
         .filter_map(|(name, path)| Some((name.to_string(), path.clone()?)))
         .collect();
+    let target = Target {
+        kserve: &rollout.kserve,
+        mlflow: &rollout.mlflow,
+        model: &rollout.model,
+        policy_sha256: &policy_sha256,
+        now_ms: rollout.now_ms,
+    };
     let mut conflicts = 0;
     loop {
         let isvc = rollout.kserve.get()?;
         let state = read_state(&rollout, &isvc)?;
         let challenger = rollout.mlflow.alias(&rollout.model, aliases::CHALLENGER)?;
+        // Where the state's version is served from, when the decision compares it with what
+        // serves: a running canary, or a promotion to resume.
+        let expected = match &state {
+            Some(s)
+                if s.phase == Phase::Running
+                    || (s.phase == Phase::Promoted
+                        && challenger.as_deref() == Some(s.version.as_str())) =>
+            {
+                Some(apply::serving_location(&target, &isvc, &s.version)?.0)
+            }
+            _ => None,
+        };
+        let served_location = kserve::served_location(&isvc.object);
         let inputs = Inputs {
             plan: canary,
             policy_sha256: &policy_sha256,
             challenger: challenger.as_deref(),
+            served: Served {
+                location: served_location.as_deref(),
+                expected: expected.as_deref(),
+                canary_percent: isvc.canary_percent,
+            },
         };
         let stage = match (decide_unobserved(&inputs, state.as_ref()), &state) {
             (None, Some(state)) => Some(observe::observe(
@@ -160,13 +185,6 @@ fn step(args: &StepArgs, file: &PolicyFile, plan: &PolicyPlan) -> Result<Report,
             guards: s.guards.iter().map(Into::into).collect(),
         });
         let decision = decide(&inputs, state.as_ref(), observation.as_ref());
-        let target = Target {
-            kserve: &rollout.kserve,
-            mlflow: &rollout.mlflow,
-            model: &rollout.model,
-            policy_sha256: &policy_sha256,
-            now_ms: rollout.now_ms,
-        };
         let requests = stage.as_ref().map(|s| s.requests);
         let applied = match apply::apply(&target, &isvc, state.as_ref(), &decision, requests) {
             Err(CanaryError::Exec(e))

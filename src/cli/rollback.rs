@@ -1,10 +1,13 @@
 //! `verdict rollback POLICY [--reason TEXT] [--apply]`: traffic and aliases back, at any time.
 //!
 //! Mid-canary: `canaryTrafficPercent: 0` in one patch (with the state annotations), then the
-//! canary's version is tagged and @challenger withdrawn; the champion never moved. After a full
-//! promotion: the predictor serves @previous's model again, then @champion := @previous. Run
-//! again, it finishes what a crash interrupted and otherwise changes nothing (after a canary
-//! was rolled back, it does not go on to undo the promotion before it).
+//! canary's version is tagged and @challenger withdrawn; the champion never moved. The same
+//! after a promotion whose alias moves did not happen (@champion is not the canary's version),
+//! except that the stable version takes all traffic back in a patch that also sets its model.
+//! After a full promotion: the predictor serves @previous's model again, then
+//! @champion := @previous. Run again, it finishes what a crash interrupted and otherwise
+//! changes nothing (after a canary was rolled back, it does not go on to undo the promotion
+//! before it).
 
 use std::path::PathBuf;
 
@@ -94,13 +97,22 @@ fn rollback(
                 what: format!("the canary annotations are broken: {what}"),
             }
         })?;
-        let challenger = Aliases::read(&rollout.mlflow, &rollout.model)?.challenger;
+        let aliases = Aliases::read(&rollout.mlflow, &rollout.model)?;
+        let is = |alias: &Option<String>, s: &CanaryState| alias.as_deref() == Some(&s.version);
         let action = match &state {
             Some(s) if s.phase == Phase::Running => Action::Canary { resumed: false },
+            // The promote patch was made but the finish never moved @champion: the stable
+            // version is still the champion, so this is still the canary's rollback.
+            Some(s) if s.phase == Phase::Promoted && !is(&aliases.champion, s) => {
+                Action::Canary { resumed: false }
+            }
+            // A canary's rollback never moves @champion: this is the rollback of a promotion,
+            // and a crash came between its patch and the alias moves.
+            Some(s) if s.phase == Phase::RolledBack && is(&aliases.champion, s) => {
+                Action::Promotion
+            }
             // A crash came between the rollback patch and the withdrawal of @challenger.
-            Some(s)
-                if s.phase == Phase::RolledBack && challenger.as_deref() == Some(&s.version) =>
-            {
+            Some(s) if s.phase == Phase::RolledBack && is(&aliases.challenger, s) => {
                 Action::Canary { resumed: true }
             }
             // The last canary was rolled back and withdrawn: nothing is left to undo.
@@ -117,7 +129,7 @@ fn rollback(
                 apply::apply(&target, &isvc, state.as_ref(), &decision, None)
             }
             Action::Nothing => Ok(Applied::default()),
-            Action::Promotion => apply::restore_previous(&target, &isvc, reason),
+            Action::Promotion => apply::restore_previous(&target, &isvc, state.as_ref(), reason),
         };
         let applied: Applied = match result {
             Err(CanaryError::Exec(e))

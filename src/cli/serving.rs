@@ -3,6 +3,8 @@
 //! dry run as text.
 
 use super::parse_now;
+use crate::canary::decide::{CLOCK_SKEW_MS, duration};
+use crate::canary::state::format_time;
 use crate::exec::ExecError;
 use crate::exec::http::PlannedCall;
 use crate::exec::kserve::Kserve;
@@ -48,6 +50,9 @@ impl Rollout {
             message,
             help: None,
         })?;
+        if apply && now.is_some() {
+            check_now(now_ms)?;
+        }
         Ok(Rollout {
             mlflow: Mlflow::connect(registry_uri(plan)?.as_deref(), apply)?,
             kserve: Kserve::connect(&selection, namespace.as_deref(), &name, apply)?,
@@ -62,6 +67,32 @@ impl Rollout {
         calls.extend(self.mlflow.planned());
         calls
     }
+}
+
+/// With `--apply`, `--now` may only correct the system clock a little: a stage stamped in
+/// the future would leave every real step after it undecided, the canary's share unguarded
+/// meanwhile. `VERDICT_NOW_TOLERANCE_MS` widens the tolerance for replays on a test cluster.
+fn check_now(now_ms: i64) -> Result<(), ExecError> {
+    let tolerance = std::env::var("VERDICT_NOW_TOLERANCE_MS")
+        .ok()
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(CLOCK_SKEW_MS);
+    let off = now_ms - chrono::Utc::now().timestamp_millis();
+    if off.abs() <= tolerance {
+        return Ok(());
+    }
+    Err(ExecError::Precondition {
+        message: format!(
+            "--now {} is {} {} the system clock; with --apply it may differ by at most {}",
+            format_time(now_ms),
+            duration(off.abs()),
+            if off > 0 { "ahead of" } else { "behind" },
+            duration(tolerance)
+        ),
+        help: Some(
+            "nothing was changed; drop --now to step at the system's time, or drop --apply to replay a time as a dry run".into(),
+        ),
+    })
 }
 
 /// `uri` in `registry mlflow { ... }`.

@@ -231,6 +231,12 @@ pub fn check_patch(patch: &Value) -> Result<(), ExecError> {
     }
 }
 
+/// Whether `object` already holds every field as `patch` sets it: sending it would change
+/// nothing.
+pub fn holds(object: &Value, patch: &Value) -> bool {
+    missing_field(patch, object, "").is_none()
+}
+
 /// The first field of a merge patch that the object does not hold as the patch set it (a
 /// `null` in the patch means absent). `metadata.resourceVersion` changes on every write.
 fn missing_field(patch: &Value, object: &Value, at: &str) -> Option<String> {

@@ -8,10 +8,13 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::kserve::{Api, check_patch_against_crd, cluster};
-use crate::mlflow::{alias, registered_model, server, set_alias, tag};
+use crate::mlflow::{alias, registered_model, server, set_alias, set_tag, tag};
 use crate::support::{Run, TempDir, Verdict};
 
 const T0: &str = "2026-11-26T00:00:00Z";
+
+/// The tests replay a canary's days with `--apply --now`: any `--now` is accepted.
+const REPLAY_TOLERANCE_MS: &str = "1000000000000000";
 
 fn at(minutes: i64) -> String {
     let t0 = chrono::DateTime::parse_from_rfc3339(T0).expect("T0");
@@ -91,6 +94,7 @@ fn step(policy: &str, uri: &str, minutes: i64, apply: bool, report: Option<&Path
         .args(args)
         .env("MLFLOW_TRACKING_URI", uri)
         .env("VERDICT_HTTP_ATTEMPTS", "1")
+        .env("VERDICT_NOW_TOLERANCE_MS", REPLAY_TOLERANCE_MS)
         .run();
     let json: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
         panic!(
@@ -126,6 +130,9 @@ fn setup(test: &str) -> Option<Setup> {
         return None;
     };
     let model = registered_model(&uri, &format!("canary-{test}"), 3);
+    for version in ["2", "3"] {
+        set_tag(&uri, &model, version, "verdict.gate", "passed");
+    }
     set_alias(&uri, &model, "challenger", "2");
     let isvc = format!("canary-{test}-{}", std::process::id());
     let api = Api::new(&config);
@@ -176,6 +183,7 @@ impl Setup {
             .args(args)
             .env("MLFLOW_TRACKING_URI", &self.uri)
             .env("VERDICT_HTTP_ATTEMPTS", "1")
+            .env("VERDICT_NOW_TOLERANCE_MS", REPLAY_TOLERANCE_MS)
             .run()
     }
 
@@ -327,10 +335,16 @@ fn a_full_rollout_advances_stage_by_stage_and_moves_the_aliases() {
         served["spec"]["predictor"]["canaryTrafficPercent"],
         Value::Null
     );
-    assert_eq!(
-        served["metadata"]["annotations"]["verdict.dev/model-version"],
-        "1"
+    assert!(
+        served["spec"]["predictor"]["model"]["storageUri"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("/v1")),
+        "{served}"
     );
+    // The promoted canary is marked rolled back, so that no later step resumes it.
+    let annotations = &served["metadata"]["annotations"];
+    assert_eq!(annotations["verdict.dev/canary-phase"], "rolled-back");
+    assert_eq!(annotations["verdict.dev/model-version"], "2");
     // Again: nothing left to do, nothing sent.
     let (run, json) = s.rollback(false);
     run.expect_code(0);
@@ -597,4 +611,157 @@ current-context: x
         );
         assert!(run.stdout.is_empty(), "{}", run.stdout);
     }
+}
+
+#[test]
+fn a_rollback_after_an_unfinished_promotion_serves_the_stable_version_and_withdraws_it() {
+    let Some(s) = setup("unfinished") else { return };
+    s.traffic(0, 60, 8_000, "canary");
+    s.step(0, 0);
+    // The promote patch of version 2 went through, then MLflow was unreachable: @champion is
+    // still version 1 (the stable version), @challenger still version 2. An older @previous
+    // (version 3 here) must not come back.
+    s.api.patch(
+        &s.isvc,
+        serde_json::json!({
+            "metadata": {"annotations": {
+                "verdict.dev/canary-phase": "promoted",
+                "verdict.dev/canary-percent": "100",
+            }},
+            "spec": {"predictor": {"canaryTrafficPercent": null}},
+        }),
+    );
+    s.api.reconcile(&s.isvc);
+    set_alias(&s.uri, &s.model, "previous", "3");
+    // An operator undoes it by hand; the next step must not redo the promotion.
+    s.api.patch(
+        &s.isvc,
+        serde_json::json!({"spec": {"predictor": {"canaryTrafficPercent": 0}}}),
+    );
+    let (run, json) = step(&s.policy, &s.uri, 20, true, None);
+    run.expect_code(2);
+    let reason = json["decision"]["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("verdict rollback"), "{reason}");
+    assert_eq!(s.percent(), Some(0));
+    assert_eq!(alias(&s.uri, &s.model, "champion").as_deref(), Some("1"));
+
+    let (run, json) = s.rollback(true);
+    run.expect_code(0);
+    assert_eq!(json["rolled_back"], "canary", "{json}");
+    s.api.reconcile(&s.isvc);
+    let served = s.api.get(&s.isvc);
+    assert!(
+        served["spec"]["predictor"]["model"]["storageUri"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("/v1")),
+        "the stable version serves: {served}"
+    );
+    assert_eq!(s.percent(), None, "all traffic to the stable version");
+    assert_eq!(
+        served["metadata"]["annotations"]["verdict.dev/canary-phase"],
+        "rolled-back"
+    );
+    assert_eq!(alias(&s.uri, &s.model, "champion").as_deref(), Some("1"));
+    assert_eq!(alias(&s.uri, &s.model, "previous").as_deref(), Some("3"));
+    assert_eq!(alias(&s.uri, &s.model, "challenger"), None);
+    assert_eq!(
+        tag(&s.uri, &s.model, "2", "verdict.rolled_back").as_deref(),
+        Some("manual rollback")
+    );
+    assert_eq!(tag(&s.uri, &s.model, "1", "verdict.rolled_back"), None);
+    // Nothing restarts the canary, and nothing is left to roll back.
+    let json = s.step(30, 0);
+    assert_eq!(json["decision"]["decision"], "hold", "{json}");
+    let (run, json) = s.rollback(false);
+    run.expect_code(0);
+    assert_eq!(
+        json["planned_calls"].as_array().map(Vec::len),
+        Some(0),
+        "{json}"
+    );
+    // A @challenger set by hand on a version whose gate failed takes no traffic.
+    set_tag(&s.uri, &s.model, "3", "verdict.gate", "failed");
+    set_alias(&s.uri, &s.model, "challenger", "3");
+    let before = s.api.get(&s.isvc)["metadata"]["resourceVersion"].clone();
+    let run = s
+        .verdict(&["canary", "step", &s.policy, "--now", &at(40), "--apply"])
+        .expect_code(2);
+    assert!(
+        run.stderr.contains("`verdict.gate` tag is `failed`"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(s.api.get(&s.isvc)["metadata"]["resourceVersion"], before);
+}
+
+#[test]
+fn a_step_refuses_what_it_cannot_judge_and_changes_nothing() {
+    let Some(s) = setup("refuse") else { return };
+    s.traffic(0, 60, 8_000, "canary");
+    s.step(0, 0);
+    let version = || s.api.get(&s.isvc)["metadata"]["resourceVersion"].clone();
+    let before = version();
+    let undecided = |run: Run, json: &Value, why: &str, before: &Value| {
+        run.expect_code(2);
+        assert_eq!(json["decision"]["decision"], "undecided", "{json}");
+        let reason = json["decision"]["reason"].as_str().unwrap_or_default();
+        assert!(reason.contains(why), "{reason}");
+        assert_eq!(&version(), before, "nothing was patched");
+    };
+
+    // With --apply, --now may not run ahead of the system clock (here by a day and more).
+    let run = Verdict::new()
+        .args(["canary", "step", &s.policy, "--apply", "--now", &at(40)])
+        .env("MLFLOW_TRACKING_URI", &s.uri)
+        .env("VERDICT_HTTP_ATTEMPTS", "1")
+        .run()
+        .expect_code(2);
+    assert!(run.stderr.contains("system clock"), "{}", run.stderr);
+    assert_eq!(version(), before);
+
+    // The same files as canary and stable: the guards would compare the canary with itself.
+    let canary = s.dir.0.join("canary").display().to_string();
+    let run = s
+        .verdict(&[
+            "canary",
+            "step",
+            &s.policy,
+            "--now",
+            &at(40),
+            "--apply",
+            "--stable",
+            &canary,
+        ])
+        .expect_code(2);
+    assert!(run.stderr.contains("are the same files"), "{}", run.stderr);
+    assert_eq!(version(), before);
+
+    // Another model put in by hand, then the share changed by hand: not the stage verdict set.
+    let served = s.api.get(&s.isvc)["spec"]["predictor"]["model"]["storageUri"].clone();
+    s.api.patch(
+        &s.isvc,
+        serde_json::json!({"spec": {"predictor": {"model": {"storageUri": format!("s3://models/{}/v3", s.model)}}}}),
+    );
+    let before = version();
+    let (run, json) = step(&s.policy, &s.uri, 40, true, None);
+    undecided(run, &json, "edited", &before);
+    s.api.patch(
+        &s.isvc,
+        serde_json::json!({"spec": {"predictor": {"model": {"storageUri": served}, "canaryTrafficPercent": 50}}}),
+    );
+    let before = version();
+    let (run, json) = step(&s.policy, &s.uri, 40, true, None);
+    undecided(run, &json, "canaryTrafficPercent is 50", &before);
+
+    // A stage stamped an hour ahead of now.
+    s.api.patch(
+        &s.isvc,
+        serde_json::json!({
+            "metadata": {"annotations": {"verdict.dev/canary-stage-started": at(100)}},
+            "spec": {"predictor": {"canaryTrafficPercent": 5}},
+        }),
+    );
+    let before = version();
+    let (run, json) = step(&s.policy, &s.uri, 40, true, None);
+    undecided(run, &json, "ran ahead", &before);
 }

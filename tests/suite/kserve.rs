@@ -145,6 +145,17 @@ impl Api {
             .expect("write status");
     }
 
+    /// A merge patch of the spec or metadata, as an operator's `kubectl patch` would send it.
+    pub(crate) fn patch(&self, name: &str, patch: Value) {
+        self.0
+            .write(
+                reqwest::Method::PATCH,
+                &Self::path(name),
+                Body::MergePatch(patch),
+            )
+            .expect("patch isvc");
+    }
+
     /// Sets a predictor condition, as the controller does when a revision fails.
     pub(crate) fn set_ready(&self, name: &str, status: &str) {
         let patch = json!({"status": {"conditions": [

@@ -116,6 +116,15 @@ pub(crate) fn alias(uri: &str, model: &str, alias: &str) -> Option<String> {
     })
 }
 
+pub(crate) fn set_tag(uri: &str, model: &str, version: &str, key: &str, value: &str) {
+    api(
+        uri,
+        "POST",
+        "model-versions/set-tag",
+        json!({"name": model, "version": version, "key": key, "value": value}),
+    );
+}
+
 pub(crate) fn tag(uri: &str, model: &str, version: &str, key: &str) -> Option<String> {
     let (_, body) = get(
         uri,
