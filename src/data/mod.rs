@@ -112,7 +112,11 @@ pub fn load(req: &SliceRequest<'_>) -> Result<Slice, DataError> {
         (resolved, frame)
     });
     let resolved = resolved?;
-    let frame = frame.map_err(|e| read_error(req.name, req.path, &e))?;
+    let mut frame = frame.map_err(|e| read_error(req.name, req.path, &e))?;
+    // One chunk per column, made here (columns in parallel): the metrics read contiguous
+    // columns, and a column of many row groups would otherwise be copied whole by each reader
+    // while the chunks stay alive (3.8 GB more for two 10M-row slices of 24 columns).
+    frame.rechunk_mut_par();
     let rows_read = frame.height();
     let (frame, ts_range) = match req.time {
         Some(TimeFilter::Recent(recent)) => apply_recency(req.name, frame, recent, req.now_ms)?,
