@@ -44,10 +44,11 @@ pub fn list(slice: &str, path: &str) -> Result<Listed, DataError> {
     let io_error = |reason: String| io_error(slice, path, reason);
     let mut paths = if path.contains(['*', '?', '[']) {
         let pattern = glob::glob(path).map_err(|e| io_error(format!("invalid glob: {e}")))?;
-        pattern
-            .filter_map(Result::ok)
-            .filter(|p| p.is_file())
-            .collect()
+        // An unreadable match is an error, not a smaller slice.
+        let matched: Vec<PathBuf> = pattern
+            .collect::<Result<_, _>>()
+            .map_err(|e| io_error(e.to_string()))?;
+        matched.into_iter().filter(|p| p.is_file()).collect()
     } else {
         let p = Path::new(path);
         if p.is_dir() {
@@ -74,10 +75,18 @@ pub fn list(slice: &str, path: &str) -> Result<Listed, DataError> {
     })
 }
 
+/// Every `.parquet` file below `dir`, skipping what writers leave beside the data: hidden
+/// files and `_`-prefixed ones (Spark's `_temporary/` of a job still running, `_SUCCESS`).
+/// Symbolic links to folders are not followed, so a link loop cannot recurse forever.
 fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
+        let entry = entry?;
+        let path = entry.path();
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with(['.', '_']) {
+            continue;
+        }
+        if entry.file_type()?.is_dir() {
             walk(&path, found)?;
         } else if path.extension().is_some_and(|e| e == "parquet") {
             found.push(path);
@@ -138,5 +147,38 @@ impl Resolved {
             hasher.update(file.sha256.as_bytes());
         }
         hex(&hasher.finalize())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_lists_its_parquet_files_without_writers_leftovers() {
+        let root = std::env::temp_dir().join(format!("verdict-walk-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        for dir in ["day=1", "day=2", "_temporary/0", ".hidden"] {
+            std::fs::create_dir_all(root.join(dir)).expect("create");
+        }
+        for file in [
+            "day=1/a.parquet",
+            "day=2/b.parquet",
+            "day=2/.b.parquet.crc",
+            "day=2/_SUCCESS",
+            "_temporary/0/c.parquet",
+            ".hidden/d.parquet",
+            "notes.txt",
+        ] {
+            std::fs::write(root.join(file), b"x").expect("write");
+        }
+        let listed = list("s", &root.display().to_string()).expect("listed");
+        let names: Vec<String> = listed
+            .paths
+            .iter()
+            .map(|p| p.strip_prefix(&root).expect("below").display().to_string())
+            .collect();
+        let _ = std::fs::remove_dir_all(&root);
+        assert_eq!(names, ["day=1/a.parquet", "day=2/b.parquet"]);
     }
 }
