@@ -17,8 +17,8 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::serving::{Rollout, planned_text};
-use super::{Outcome, eprint, load_policy, print};
-use crate::canary::apply::{self, Applied, Target};
+use super::{Outcome, eprint, json_text, load_policy, print};
+use crate::canary::apply::{self, Applied};
 use crate::canary::decide::{Inputs, Served, decide_unobserved};
 use crate::canary::observe::{self, StageData};
 use crate::canary::report::{Step, report};
@@ -132,13 +132,7 @@ fn step(args: &StepArgs, file: &PolicyFile, plan: &PolicyPlan) -> Result<Report,
         .into_iter()
         .filter_map(|(name, path)| Some((name.to_string(), path.clone()?)))
         .collect();
-    let target = Target {
-        kserve: &rollout.kserve,
-        mlflow: &rollout.mlflow,
-        model: &rollout.model,
-        policy_sha256: &policy_sha256,
-        now_ms: rollout.now_ms,
-    };
+    let target = rollout.target(&policy_sha256);
     let mut conflicts = 0;
     loop {
         let isvc = rollout.kserve.get()?;
@@ -231,10 +225,7 @@ fn step(args: &StepArgs, file: &PolicyFile, plan: &PolicyPlan) -> Result<Report,
             },
         );
         print(&match args.format {
-            Format::Json => format!(
-                "{}\n",
-                serde_json::to_string_pretty(&record).unwrap_or_default()
-            ),
+            Format::Json => json_text(&record),
             Format::Markdown => report.render(Format::Markdown),
             Format::Human => human(&record, canary, &isvc),
         });

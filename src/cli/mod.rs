@@ -50,6 +50,15 @@ pub enum ErrorFormat {
 }
 
 /// Writes to stdout; a closed pipe (`verdict ... | head`) ends the output quietly.
+/// A command's record as pretty JSON and a final newline (`--format json`).
+pub fn json_text<T: serde::Serialize>(record: &T) -> String {
+    // Records are plain structs with string keys: serialising them cannot fail.
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(record).unwrap_or_default()
+    )
+}
+
 pub fn print(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());

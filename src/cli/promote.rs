@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::gate::GateArgs;
 use super::serving::{planned_text, registry_uri};
-use super::{Outcome, load_policy, outcome_of, parse_now, print};
+use super::{Outcome, json_text, load_policy, outcome_of, parse_now, print};
 use crate::eval::Verdict;
 use crate::exec::http::PlannedCall;
 use crate::exec::mlflow::Mlflow;
@@ -104,10 +104,7 @@ fn promote(args: &PromoteArgs, file: &PolicyFile, plan: &PolicyPlan) -> Result<O
             "planned_calls": calls,
             "report": report,
         });
-        print(&format!(
-            "{}\n",
-            serde_json::to_string_pretty(&envelope).unwrap_or_default()
-        ));
+        print(&json_text(&envelope));
     } else if !g.quiet {
         print(&report.render(g.format));
         print(&summary(

@@ -14,8 +14,8 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::serving::{Rollout, planned_text};
-use super::{Outcome, load_policy, print};
-use crate::canary::apply::{self, Applied, Target};
+use super::{Outcome, json_text, load_policy, print};
+use crate::canary::apply::{self, Applied};
 use crate::canary::{CanaryError, CanaryState, Decision, Phase};
 use crate::exec::aliases::Aliases;
 use crate::exec::http::PlannedCall;
@@ -80,13 +80,7 @@ fn rollback(
     let rollout = Rollout::connect(plan, None, args.apply)?;
     let reason = args.reason.as_deref().unwrap_or("manual rollback");
     let policy_sha256 = crate::data::sha256_hex(file.text.as_bytes());
-    let target = Target {
-        kserve: &rollout.kserve,
-        mlflow: &rollout.mlflow,
-        model: &rollout.model,
-        policy_sha256: &policy_sha256,
-        now_ms: rollout.now_ms,
-    };
+    let target = rollout.target(&policy_sha256);
     let mut conflicts = 0;
     loop {
         let isvc = rollout.kserve.get()?;
@@ -163,10 +157,7 @@ fn rollback(
             planned_calls: rollout.planned(),
         };
         print(&if args.json {
-            format!(
-                "{}\n",
-                serde_json::to_string_pretty(&record).unwrap_or_default()
-            )
+            json_text(&record)
         } else {
             human(&record)
         });

@@ -3,6 +3,7 @@
 //! dry run as text.
 
 use super::parse_now;
+use crate::canary::apply::Target;
 use crate::canary::decide::{CLOCK_SKEW_MS, duration};
 use crate::canary::state::format_time;
 use crate::exec::ExecError;
@@ -21,6 +22,17 @@ pub struct Rollout {
 }
 
 impl Rollout {
+    /// What the canary's steps write to, for a policy text with this digest.
+    pub fn target<'a>(&'a self, policy_sha256: &'a str) -> Target<'a> {
+        Target {
+            kserve: &self.kserve,
+            mlflow: &self.mlflow,
+            model: &self.model,
+            policy_sha256,
+            now_ms: self.now_ms,
+        }
+    }
+
     pub fn connect(plan: &PolicyPlan, now: Option<&str>, apply: bool) -> Result<Self, ExecError> {
         let model = plan.model.clone().ok_or_else(|| ExecError::Config {
             service: "MLflow",

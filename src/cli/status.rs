@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::serving::Rollout;
-use super::{Outcome, load_policy, print};
+use super::{Outcome, json_text, load_policy, print};
 use crate::canary::decide::duration;
 use crate::canary::state::format_time;
 use crate::canary::{CanaryError, CanaryState};
@@ -48,10 +48,7 @@ pub fn run_command(args: &StatusArgs, color: bool) -> Outcome {
     match status(args, &plan) {
         Ok(record) => {
             print(&if args.json {
-                format!(
-                    "{}\n",
-                    serde_json::to_string_pretty(&record).unwrap_or_default()
-                )
+                json_text(&record)
             } else {
                 human(&record)
             });
