@@ -188,18 +188,27 @@ fn load_slices(
         slices.push(data::load(&request)?);
     }
     data::same_schema(&slices[0], &slices[1])?;
-    let label = label_column(plan, checks);
-    check_sanity(plan, label, &slices[0], &slices[1], options)?;
+    check_sources(plan, &slices, options)?;
     if let Some(join) = &plan.data.join {
         let (left, right) = slices.split_at_mut(1);
         report.join = Some(data::pair_rows(&mut left[0], &mut right[0], join)?);
     }
-    for slice in &slices[..2] {
-        check_requirements(plan, label, slice)?;
+    // Counted once per slice: the requirements, the label-rate check and the report read it.
+    let label = label_column(plan, checks);
+    let counted: Vec<Option<u64>> = slices
+        .iter()
+        .map(|s| label.and_then(|l| positives(l, s)))
+        .collect();
+    for (slice, &found) in slices[..2].iter().zip(&counted) {
+        check_requirements(plan, slice, found)?;
+    }
+    if let Some(label) = label {
+        check_label_rates(plan, label, &slices[..2], &counted[..2])?;
     }
     report.data = slices
         .iter()
-        .map(|s| SliceInfo::of(s, label.and_then(|l| positives(l, s))))
+        .zip(counted)
+        .map(|(s, found)| SliceInfo::of(s, found))
         .collect();
     Ok(slices)
 }
@@ -211,7 +220,7 @@ fn label_column<'p>(plan: &'p PolicyPlan, checks: &'p [CheckPlan]) -> Option<&'p
         return Some(&min.label);
     }
     checks.iter().find_map(|check| {
-        let spec = registry::METRICS.iter().find(|m| m.id == check.metric.id)?;
+        let spec = registry::by_id(check.metric.id)?;
         spec.params
             .iter()
             .filter(|p| p.kind != ParamKind::Number)
@@ -226,16 +235,15 @@ fn positives(label: &str, slice: &Slice) -> Option<u64> {
     Some(values.iter().filter(|v| **v == 1.0).count() as u64)
 }
 
-/// Refuses slices that cannot answer the question: a challenger slice that is another named
-/// slice's files (the training reference), champion and challenger from disjoint periods, or
-/// label rates so far apart that the two saw different traffic.
-fn check_sanity(
+/// Refuses slices that cannot answer the question: champion and challenger from the same
+/// files, a challenger slice that is another named slice's files (the training reference), or
+/// champion and challenger from disjoint periods.
+fn check_sources(
     plan: &PolicyPlan,
-    label: Option<&str>,
-    champion: &Slice,
-    challenger: &Slice,
+    slices: &[Slice],
     options: &GateOptions<'_>,
 ) -> Result<(), DataError> {
+    let (champion, challenger) = (&slices[0], &slices[1]);
     if champion.sha256 == challenger.sha256 {
         return Err(DataError::Sanity {
             message: format!(
@@ -249,12 +257,19 @@ fn check_sanity(
         if matches!(source.name.as_str(), "champion" | "challenger") {
             continue;
         }
-        let path = options.overrides.get(&source.name).unwrap_or(&source.path);
-        // A slice this gate does not read may not exist here; only identical files matter.
-        let Ok(resolved) = data::resolve_files(&source.name, path) else {
-            continue;
+        // A slice loaded for a check is hashed already; another one is hashed here, and one
+        // this gate does not read may not exist at all: only identical files matter.
+        let sha256 = match slices.iter().find(|s| s.name == source.name) {
+            Some(loaded) => loaded.sha256.clone(),
+            None => {
+                let path = options.overrides.get(&source.name).unwrap_or(&source.path);
+                match data::resolve_files(&source.name, path) {
+                    Ok(resolved) => resolved.combined_sha256(),
+                    Err(_) => continue,
+                }
+            }
         };
-        if resolved.combined_sha256() == challenger.sha256 {
+        if sha256 == challenger.sha256 {
             return Err(DataError::Sanity {
                 message: format!(
                     "slice `challenger` (`{}`) is slice `{}` itself: the same files, sha256 {}",
@@ -278,34 +293,43 @@ fn check_sanity(
             help: "score the same recent traffic with both models".into(),
         });
     }
-    if let (Some(max), Some(label)) = (plan.data.max_label_rate_gap, label) {
-        let rate = |slice: &Slice| {
-            positives(label, slice).map(|p| p as f64 / slice.frame.height().max(1) as f64)
-        };
-        if let (Some(a), Some(b)) = (rate(champion), rate(challenger))
-            && !compare::holds((a - b).abs(), CmpOp::Le, max)
-        {
-            return Err(DataError::Sanity {
-                message: format!(
-                    "the positive rate of `{label}` is {} in `champion` and {} in `challenger`, {} apart; the policy allows {}",
-                    eval::short(a),
-                    eval::short(b),
-                    eval::short((a - b).abs()),
-                    eval::short(max)
-                ),
-                help:
-                    "the two slices saw different traffic; score the same requests with both models"
-                        .into(),
-            });
-        }
+    Ok(())
+}
+
+/// `require label_rate_gap <= G`: positive rates further apart mean the two slices saw
+/// different traffic.
+fn check_label_rates(
+    plan: &PolicyPlan,
+    label: &str,
+    slices: &[Slice],
+    positives: &[Option<u64>],
+) -> Result<(), DataError> {
+    let Some(max) = plan.data.max_label_rate_gap else {
+        return Ok(());
+    };
+    let rate = |i: usize| positives[i].map(|p| p as f64 / slices[i].frame.height().max(1) as f64);
+    if let (Some(a), Some(b)) = (rate(0), rate(1))
+        && !compare::holds((a - b).abs(), CmpOp::Le, max)
+    {
+        return Err(DataError::Sanity {
+            message: format!(
+                "the positive rate of `{label}` is {} in `champion` and {} in `challenger`, {} apart; the policy allows {}",
+                eval::short(a),
+                eval::short(b),
+                eval::short((a - b).abs()),
+                eval::short(max)
+            ),
+            help: "the two slices saw different traffic; score the same requests with both models"
+                .into(),
+        });
     }
     Ok(())
 }
 
 fn check_requirements(
     plan: &PolicyPlan,
-    label: Option<&str>,
     slice: &Slice,
+    positives: Option<u64>,
 ) -> Result<(), DataError> {
     let rows = slice.frame.height() as u64;
     if rows == 0 {
@@ -325,10 +349,8 @@ fn check_requirements(
             needed: min,
         });
     }
-    if let (Some(min), Some(found)) = (
-        &plan.data.min_positives,
-        label.and_then(|l| positives(l, slice)),
-    ) && found < min.count
+    if let (Some(min), Some(found)) = (&plan.data.min_positives, positives)
+        && found < min.count
     {
         return Err(DataError::Requirement {
             slice: slice.name.clone(),

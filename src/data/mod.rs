@@ -243,15 +243,8 @@ pub fn format_ms(ms: i64) -> String {
         .unwrap_or_else(|| format!("{ms} ms"))
 }
 
-/// A column as text (numbers, booleans and categories cast), for grouping rows by value.
-pub fn text_values(frame: &DataFrame, column: &str) -> Result<Vec<Option<String>>, PolarsError> {
-    Ok(text_column(frame, column)?
-        .iter()
-        .map(|v| v.map(str::to_string))
-        .collect())
-}
-
-/// A column cast to text, borrowed from polars: categories become their labels.
+/// A column cast to text (numbers, booleans and categories too), borrowed from polars: what
+/// drift counts per category and `by` groups rows by.
 pub fn text_column(frame: &DataFrame, column: &str) -> Result<StringChunked, PolarsError> {
     let series = frame
         .column(column)?

@@ -192,7 +192,7 @@ impl Columns {
 
 /// Reads the columns of a one-sample metric: label and score, target and prediction, one
 /// column, or the mask of a condition.
-pub fn columns(
+fn columns(
     call: &MetricCall,
     values: &Values<'_>,
     drop_nulls: bool,
@@ -303,9 +303,15 @@ pub fn metric(call: &MetricCall, rows: &Rows<'_>) -> MetricResult<f64> {
     }
 }
 
-pub fn one_sample(call: &MetricCall, values: &Values<'_>, drop_nulls: bool) -> Result<f64, String> {
+/// A one-sample metric on a slice, with the columns it read (a confidence bound resamples them).
+pub fn one_sample(
+    call: &MetricCall,
+    values: &Values<'_>,
+    drop_nulls: bool,
+) -> Result<(Columns, f64), String> {
     let columns = columns(call, values, drop_nulls)?;
-    metric(call, &columns.rows()?).map_err(undefined)
+    let value = metric(call, &columns.rows()?).map_err(undefined)?;
+    Ok((columns, value))
 }
 
 /// A two-sample comparison: the value the check compares, and for KS both parts.

@@ -43,9 +43,12 @@ pub struct Bounded {
     pub confidence: Confidence,
 }
 
+/// The bound of `check` at `level`, from the columns its metric read on the tested slice and,
+/// when the bound uses it, the baseline slice.
 pub fn bound(
     check: &CheckPlan,
     inputs: &GateInputs<'_>,
+    (tested, baseline): (&Columns, Option<&Columns>),
     tested_value: f64,
     level: f64,
 ) -> Result<Bounded, String> {
@@ -61,25 +64,15 @@ pub fn bound(
     };
     let weight = baseline_weight(&check.bound)?;
     let call = &check.metric;
-    let tested = compute::columns(call, inputs.tested, inputs.drop_nulls)
-        .map_err(|e| format!("{}: {e}", inputs.tested.slice_name()))?;
-    let baseline = if weight == 0.0 {
-        None
-    } else {
-        Some(
-            compute::columns(call, inputs.baseline, inputs.drop_nulls)
-                .map_err(|e| format!("{}: {e}", inputs.baseline.slice_name()))?,
-        )
-    };
+    // `baseline_weight` is 0 exactly when the bound does not use the baseline.
+    let baseline = baseline.filter(|_| weight != 0.0);
     // Rows are paired only when the join aligned them and no side dropped a row of its own
     // (`drop nulls` drops per side, which would shift one side against the other).
     let aligned =
         |columns: &Columns, values: &crate::eval::Values<'_>| columns.len() == values.rows();
     let joined = inputs.paired
-        && aligned(&tested, inputs.tested)
-        && baseline
-            .as_ref()
-            .is_some_and(|b| aligned(b, inputs.baseline));
+        && aligned(tested, inputs.tested)
+        && baseline.is_some_and(|b| aligned(b, inputs.baseline));
     let z = normal::quantile(level);
     let side = |estimate: f64, std_error: f64| {
         if lower {
@@ -88,9 +81,9 @@ pub fn bound(
             estimate + z * std_error
         }
     };
-    let (estimate, bound, p_value, method, resampled) = match (&baseline, call.id) {
+    let (estimate, bound, p_value, method, resampled) = match (baseline, call.id) {
         (None, MetricId::Auroc) => {
-            let (label, score) = labelled(&tested)?;
+            let (label, score) = labelled(tested)?;
             let v = delong::auroc_variance(label, score).map_err(|e| e.to_string())?;
             // Perfect separation has no sampling error to bound; it is not certainty.
             if v.variance <= 0.0 {
@@ -102,7 +95,7 @@ pub fn bound(
             (v.auc, side(v.auc, se), None, "delong", false)
         }
         (Some(baseline), MetricId::Auroc) if weight == 1.0 => {
-            let (label, score) = labelled(&tested)?;
+            let (label, score) = labelled(tested)?;
             let (baseline_label, baseline_score) = labelled(baseline)?;
             let paired = joined && label == baseline_label;
             let comparison = if paired {
@@ -139,7 +132,7 @@ pub fn bound(
             (b.estimate, bound, None, "bootstrap", true)
         }
         (Some(baseline), _) => {
-            let contrast = contrast(call, &tested, baseline, weight, joined, inputs)?;
+            let contrast = contrast(call, tested, baseline, weight, joined, inputs)?;
             let bound = resampled_bound(&contrast.0, lower, level)?;
             (contrast.0.difference, bound, None, contrast.1, true)
         }

@@ -170,10 +170,10 @@ fn measure(
     inputs: &GateInputs<'_>,
     outcome: &mut CheckOutcome,
 ) -> Result<(), String> {
-    let spec = registry::METRICS
-        .iter()
-        .find(|m| m.id == check.metric.id)
+    let spec = registry::by_id(check.metric.id)
         .ok_or_else(|| format!("`{}` has no implementation", check.metric.name))?;
+    // The columns a one-sample metric read on each side, for its confidence bound.
+    let mut read: Option<(compute::Columns, Option<compute::Columns>)> = None;
     let value = if spec.sample == Sample::Two {
         let reference = match &check.metric.against {
             Some(name) => inputs
@@ -186,6 +186,7 @@ fn measure(
         let compared = compute::two_sample(&check.metric, reference, inputs.tested)?;
         outcome.p_value = compared.p_value;
         outcome.rows = Some(compared.rows);
+        outcome.challenger = Some(compared.value);
         compared.value
     } else {
         // Both sides at once: an AUROC sorts ten million scores on each.
@@ -197,12 +198,14 @@ fn measure(
             || on(inputs.tested),
             || check.bound.uses_baseline().then(|| on(inputs.baseline)),
         );
-        let value = tested?;
+        let (tested, value) = tested?;
+        // The challenger's value is reported even when the champion's cannot be computed.
         outcome.challenger = Some(value);
-        outcome.champion = baseline.transpose()?;
+        let baseline = baseline.transpose()?;
+        outcome.champion = baseline.as_ref().map(|(_, v)| *v);
+        read = Some((tested, baseline.map(|(columns, _)| columns)));
         value
     };
-    outcome.challenger = Some(value);
     let baseline = outcome.champion.unwrap_or(f64::NAN);
     let threshold = check.bound.value(baseline);
     outcome.threshold = Some(threshold);
@@ -214,7 +217,11 @@ fn measure(
     }
     let (compared, qualifier) = match check.confidence {
         Some(level) => {
-            let bounded = confidence::bound(check, inputs, value, level)?;
+            let (tested, baseline) = read
+                .as_ref()
+                .ok_or("a two-sample metric has no confidence bound")?;
+            let bounded =
+                confidence::bound(check, inputs, (tested, baseline.as_ref()), value, level)?;
             outcome.ci = Some(if bounded.lower {
                 [Some(bounded.value), None]
             } else {

@@ -13,7 +13,7 @@ use polars::prelude::IdxSize;
 use serde::Serialize;
 
 use super::{CheckOutcome, GateInputs, Status, Values, measure};
-use crate::data::{self, Slice};
+use crate::data::Slice;
 use crate::plan::CheckPlan;
 
 /// `by` segments with fewer rows on either side are skipped unless the policy says
@@ -112,19 +112,24 @@ fn group(
 ) -> Result<BTreeMap<String, [Vec<IdxSize>; 2]>, String> {
     let mut groups: BTreeMap<String, [Vec<IdxSize>; 2]> = BTreeMap::new();
     for (side, values) in [inputs.baseline, inputs.tested].into_iter().enumerate() {
-        let keys = data::text_values(&values.slice().frame, column)
-            .map_err(|e| format!("{}: column `{column}`: {e}", values.slice_name()))?;
-        for (row, key) in keys.into_iter().enumerate() {
+        let keys = values
+            .texts(column)
+            .map_err(|e| format!("{}: {e}", values.slice_name()))?;
+        for (row, key) in keys.iter().enumerate() {
             // Parenthesised so that a missing value never merges with the text "null".
-            let key = key.unwrap_or_else(|| "(null)".to_string());
-            if !groups.contains_key(&key) && groups.len() == MAX_SEGMENTS {
+            let key = key.unwrap_or("(null)");
+            let row = IdxSize::try_from(row)
+                .map_err(|_| format!("{}: too many rows to segment", values.slice_name()))?;
+            if let Some(rows) = groups.get_mut(key) {
+                rows[side].push(row);
+                continue;
+            }
+            if groups.len() == MAX_SEGMENTS {
                 return Err(format!(
                     "`{column}` has more than {MAX_SEGMENTS} distinct values; segment by a coarser column"
                 ));
             }
-            let row = IdxSize::try_from(row)
-                .map_err(|_| format!("{}: too many rows to segment", values.slice_name()))?;
-            groups.entry(key).or_default()[side].push(row);
+            groups.entry(key.to_string()).or_default()[side].push(row);
         }
     }
     Ok(groups)
