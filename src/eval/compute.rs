@@ -192,11 +192,7 @@ impl Columns {
 
 /// Reads the columns of a one-sample metric: label and score, target and prediction, one
 /// column, or the mask of a condition.
-fn columns(
-    call: &MetricCall,
-    values: &Values<'_>,
-    drop_nulls: bool,
-) -> Result<Columns, String> {
+fn columns(call: &MetricCall, values: &Values<'_>, drop_nulls: bool) -> Result<Columns, String> {
     let plain = |floats| Columns {
         label: None,
         floats,

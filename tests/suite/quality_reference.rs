@@ -7,9 +7,9 @@
 
 use std::collections::HashMap;
 
-use crate::support::SplitMix64;
-use serde_json::{Value, json};
-use verdict::metrics::{MetricResult, Undefined, calibration, classification, regression, summary};
+use crate::support::{SplitMix64, number, undefined_json};
+use serde_json::Value;
+use verdict::metrics::{MetricResult, calibration, classification, regression, summary};
 
 const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reference/quality.json");
 const TOLERANCE: f64 = 1e-9;
@@ -123,34 +123,6 @@ fn compute(case: &Value, columns: &Columns) -> MetricResult<f64> {
         "count" => Ok(summary::count(values()) as f64),
         "rate" => summary::rate(columns.bools("mask")),
         other => panic!("quality.json names an unknown metric `{other}`"),
-    }
-}
-
-/// The reason as the reference script writes it: the variant and its numeric fields. Free-text
-/// fields (`what`) are the Rust side's wording and are not part of the reference.
-fn undefined_json(reason: &Undefined) -> Value {
-    match reason {
-        Undefined::Empty => json!({"kind": "Empty"}),
-        Undefined::SingleClass { class } => json!({"kind": "SingleClass", "class": class}),
-        Undefined::NoPositives => json!({"kind": "NoPositives"}),
-        Undefined::NotFinite { count } => json!({"kind": "NotFinite", "count": count}),
-        Undefined::ZeroDenominator { .. } => json!({"kind": "ZeroDenominator"}),
-        Undefined::ConstantTarget => json!({"kind": "ConstantTarget"}),
-        Undefined::OutOfRange { .. } => json!({"kind": "OutOfRange"}),
-        Undefined::LengthMismatch { left, right } => {
-            json!({"kind": "LengthMismatch", "left": left, "right": right})
-        }
-    }
-}
-
-/// A JSON number, or one of the strings the script writes for values JSON cannot hold.
-fn number(value: &Value) -> f64 {
-    match value {
-        Value::Number(n) => n.as_f64().expect("a JSON number fits an f64"),
-        Value::String(s) if s == "NaN" => f64::NAN,
-        Value::String(s) if s == "inf" => f64::INFINITY,
-        Value::String(s) if s == "-inf" => f64::NEG_INFINITY,
-        other => panic!("expected a number, found {other}"),
     }
 }
 

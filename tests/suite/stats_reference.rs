@@ -12,8 +12,8 @@
 //! 176..=198 (88%..99%); with a true rate of 95% a count outside that range has a probability
 //! below 1%. The simulations are seeded, so the counts are the same on every run.
 
-use crate::support::SplitMix64;
-use serde_json::{Value, json};
+use crate::support::{SplitMix64, number, undefined_json};
+use serde_json::Value;
 use verdict::metrics::{MetricResult, Undefined, classification, regression, summary};
 use verdict::stats::bootstrap::{
     BootstrapOptions, Percentiles, Rows, bootstrap_difference, bootstrap_metric,
@@ -214,31 +214,6 @@ impl Worst {
             Some(_) => {}
             None => self.0.push((field, (error, name.to_string()))),
         }
-    }
-}
-
-/// The reason as the reference script writes it: the variant and its numeric fields.
-fn undefined_json(reason: &Undefined) -> Value {
-    match reason {
-        Undefined::Empty => json!({"kind": "Empty"}),
-        Undefined::SingleClass { class } => json!({"kind": "SingleClass", "class": class}),
-        Undefined::NotFinite { count } => json!({"kind": "NotFinite", "count": count}),
-        Undefined::ZeroDenominator { .. } => json!({"kind": "ZeroDenominator"}),
-        Undefined::LengthMismatch { left, right } => {
-            json!({"kind": "LengthMismatch", "left": left, "right": right})
-        }
-        other => json!({"kind": format!("{other:?}")}),
-    }
-}
-
-/// A JSON number, or one of the strings the script writes for values JSON cannot hold.
-fn number(value: &Value) -> f64 {
-    match value {
-        Value::Number(n) => n.as_f64().expect("a JSON number fits an f64"),
-        Value::String(s) if s == "NaN" => f64::NAN,
-        Value::String(s) if s == "inf" => f64::INFINITY,
-        Value::String(s) if s == "-inf" => f64::NEG_INFINITY,
-        other => panic!("expected a number, found {other}"),
     }
 }
 

@@ -3,6 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use serde_json::{Value, json};
+use verdict::metrics::Undefined;
+
 pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
@@ -141,5 +144,33 @@ impl SplitMix64 {
         let u = 1.0 - self.unit();
         let v = self.unit();
         (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+}
+
+/// The reason as the reference scripts write it: the variant and its numeric fields. Free-text
+/// fields (`what`) are the Rust side's wording and are not part of the reference.
+pub fn undefined_json(reason: &Undefined) -> Value {
+    match reason {
+        Undefined::Empty => json!({"kind": "Empty"}),
+        Undefined::SingleClass { class } => json!({"kind": "SingleClass", "class": class}),
+        Undefined::NoPositives => json!({"kind": "NoPositives"}),
+        Undefined::NotFinite { count } => json!({"kind": "NotFinite", "count": count}),
+        Undefined::ZeroDenominator { .. } => json!({"kind": "ZeroDenominator"}),
+        Undefined::ConstantTarget => json!({"kind": "ConstantTarget"}),
+        Undefined::OutOfRange { .. } => json!({"kind": "OutOfRange"}),
+        Undefined::LengthMismatch { left, right } => {
+            json!({"kind": "LengthMismatch", "left": left, "right": right})
+        }
+    }
+}
+
+/// A JSON number, or one of the strings the script writes for values JSON cannot hold.
+pub fn number(value: &Value) -> f64 {
+    match value {
+        Value::Number(n) => n.as_f64().expect("a JSON number fits an f64"),
+        Value::String(s) if s == "NaN" => f64::NAN,
+        Value::String(s) if s == "inf" => f64::INFINITY,
+        Value::String(s) if s == "-inf" => f64::NEG_INFINITY,
+        other => panic!("expected a number, found {other}"),
     }
 }
