@@ -202,9 +202,7 @@ fn load_slices(
     for (slice, &found) in slices[..2].iter().zip(&counted) {
         check_requirements(plan, slice, found)?;
     }
-    if let Some(label) = label {
-        check_label_rates(plan, label, &slices[..2], &counted[..2])?;
-    }
+    check_label_rates(plan, label, &slices[..2], &counted[..2])?;
     report.data = slices
         .iter()
         .zip(counted)
@@ -300,7 +298,7 @@ fn check_sources(
 /// different traffic.
 fn check_label_rates(
     plan: &PolicyPlan,
-    label: &str,
+    label: Option<&str>,
     slices: &[Slice],
     positives: &[Option<u64>],
 ) -> Result<(), DataError> {
@@ -308,9 +306,15 @@ fn check_label_rates(
         return Ok(());
     };
     let rate = |i: usize| positives[i].map(|p| p as f64 / slices[i].frame.height().max(1) as f64);
-    if let (Some(a), Some(b)) = (rate(0), rate(1))
-        && !compare::holds((a - b).abs(), CmpOp::Le, max)
-    {
+    // A requirement that cannot be checked is not met.
+    let (Some(label), Some(a), Some(b)) = (label, rate(0), rate(1)) else {
+        return Err(DataError::Sanity {
+            message: "`require label_rate_gap` cannot be checked: no label column could be read"
+                .into(),
+            help: "name the label with `require positives(label) >= N`, or use a check that reads a label".into(),
+        });
+    };
+    if !compare::holds((a - b).abs(), CmpOp::Le, max) {
         return Err(DataError::Sanity {
             message: format!(
                 "the positive rate of `{label}` is {} in `champion` and {} in `challenger`, {} apart; the policy allows {}",

@@ -152,6 +152,6 @@ impl CheckError {
             CheckError::UnknownSlice { .. }
                 | CheckError::MissingSlice { .. }
                 | CheckError::Empty { .. }
-        ) || matches!(self, CheckError::Invalid { message, .. } if message.contains("no stages") || message.contains("has no checks") || message.contains("positives"))
+        ) || matches!(self, CheckError::Invalid { message, .. } if message.contains("no stages") || message.contains("no checks") || message.contains("positives"))
     }
 }

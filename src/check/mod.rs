@@ -398,6 +398,18 @@ impl Checker<'_> {
                 }
             }
         }
+        let tests = block
+            .stmts
+            .iter()
+            .any(|s| matches!(s, DriftStmt::Check(_) | DriftStmt::Auto(_)));
+        if !tests {
+            self.error(CheckError::Invalid {
+                message: "the drift block has no checks, so it would report no drift on anything"
+                    .into(),
+                span,
+                help: Some("add a check such as `psi(score) < 0.2` or `auto(*)`".into()),
+            });
+        }
         self.plan.drift = Some(plan);
     }
 

@@ -88,7 +88,8 @@ fn evidently_check(auto: &AutoPlan, column: &str, inputs: &GateInputs<'_>) -> Ch
 
 /// A column drifted when its comparison did not hold; `None` when it could not be computed.
 fn drifted(outcome: &CheckOutcome, check: &CheckPlan) -> Option<bool> {
-    let (value, threshold) = (outcome.challenger?, outcome.threshold?);
+    let value = outcome.challenger.filter(|v| v.is_finite())?;
+    let threshold = outcome.threshold.filter(|t| t.is_finite())?;
     Some(!compare::holds(value, check.op, threshold))
 }
 fn share_drifted(id: &str, check: &CheckPlan, tested: &[CheckOutcome]) -> CheckOutcome {

@@ -149,13 +149,15 @@ fn histogram(
         Binning::Evidently => (None, Vec::new(), binning::evidently_bin_edges(&b, &t)),
         Binning::EqualWidth => (None, Vec::new(), None),
     };
-    let within = |v: &[f64]| -> Vec<f64> {
-        v.iter()
-            .copied()
-            .filter(|x| cap.is_none_or(|c| *x <= c))
-            .collect()
-    };
-    let edges = edges.unwrap_or_else(|| figures::histogram_edges(&within(&t), &within(&b), BINS));
+    let edges = edges.unwrap_or_else(|| match cap {
+        // `histogram_edges` skips non-finite values itself; only a cap needs filtered copies.
+        None => figures::histogram_edges(&t, &b, BINS),
+        Some(cap) => {
+            let within =
+                |v: &[f64]| -> Vec<f64> { v.iter().copied().filter(|x| *x <= cap).collect() };
+            figures::histogram_edges(&within(&t), &within(&b), BINS)
+        }
+    });
     if edges.is_empty() {
         return None;
     }
