@@ -77,19 +77,19 @@ pub fn run(
         bootstrap: Default::default(),
         min_segment_rows: eval::DEFAULT_MIN_SEGMENT_ROWS,
     };
-    report.checks = eval::evaluate_drift(drift, &columns, &inputs);
+    let (checks, metrics) = eval::evaluate_drift(drift, &columns, &inputs);
+    report.checks = checks;
     report.verdict = eval::verdict_of(&report.checks);
     report.timings_ms.eval = eval_started.elapsed().as_millis() as u64;
     if options.figures {
         let plotted: Vec<Plotted<'_>> = report
             .checks
             .iter()
-            .filter_map(|outcome| {
-                // One outcome per column, its metric written `psi(f00)` or `ks(amount).p`.
-                let name = outcome.metric.split('(').next()?;
+            .zip(metrics)
+            .filter_map(|(outcome, metric)| {
                 Some(Plotted {
                     outcome,
-                    metric: registry::lookup(name)?.id,
+                    metric,
                     columns: vec![outcome.column.as_deref()?],
                     against: None,
                 })

@@ -7,13 +7,14 @@ use crate::plan::{AutoPlan, Bound, CheckPlan, DriftCheck, DriftPlan};
 
 /// `columns[i]` are the columns check `i` applies to (its list and patterns, expanded against
 /// the reference's schema); `inputs.tested` is the current window, `inputs.baseline` the
-/// reference.
+/// reference. Each outcome comes with the metric it ran (for an `auto` check, the test it
+/// picked), which the report's plots need.
 pub fn evaluate_drift(
     plan: &DriftPlan,
     columns: &[Vec<String>],
     inputs: &GateInputs<'_>,
-) -> Vec<CheckOutcome> {
-    let mut outcomes = Vec::new();
+) -> (Vec<CheckOutcome>, Vec<MetricId>) {
+    let (mut outcomes, mut metrics) = (Vec::new(), Vec::new());
     for (i, check) in plan.checks.iter().enumerate() {
         if check.metric().id == MetricId::ShareDrifted {
             continue;
@@ -25,17 +26,20 @@ pub fn evaluate_drift(
                 DriftCheck::Auto(auto) => evidently_check(auto, column, inputs),
             };
             outcomes.push(column_outcome(&id, &one, column, inputs));
+            metrics.push(one.metric.id);
         }
     }
-    let tested = outcomes.clone();
+    let tested = outcomes.len();
     for (i, check) in plan.checks.iter().enumerate() {
         if let DriftCheck::Written(check) = check
             && check.metric.id == MetricId::ShareDrifted
         {
-            outcomes.push(share_drifted(&format!("drift.{}", i + 1), check, &tested));
+            let share = share_drifted(&format!("drift.{}", i + 1), check, &outcomes[..tested]);
+            outcomes.push(share);
+            metrics.push(MetricId::ShareDrifted);
         }
     }
-    outcomes
+    (outcomes, metrics)
 }
 
 fn for_column(mut check: CheckPlan, column: &str) -> CheckPlan {
