@@ -5,7 +5,7 @@ use super::{
     anchor, badge, bound, escape, figure_check, interval, line_link, pill, rank, reason,
     status_word, worst,
 };
-use crate::eval::{CheckOutcome, SegmentOutcome, SegmentStatus, Status};
+use crate::eval::{CheckOutcome, SegmentOutcome, SegmentStatus};
 use crate::report::{Report, confidence, value};
 
 /// One line of the checks table: a check as written in the policy. A drift check on several
@@ -147,14 +147,10 @@ fn columns_row(page: &mut String, outcomes: &[&CheckOutcome], with_ci: bool) {
         return;
     };
     let status = worst(outcomes.iter().copied());
-    let failed = outcomes
-        .iter()
-        .filter(|o| matches!(o.status, Status::Fail | Status::Warn))
-        .count();
-    let errored = outcomes
-        .iter()
-        .filter(|o| o.status == Status::Error)
-        .count();
+    // The same count as the drift table and `share_drifted`: a warn column that could not be
+    // computed is undecided, not drifted.
+    let failed = outcomes.iter().filter(|o| o.drifted == Some(true)).count();
+    let errored = outcomes.iter().filter(|o| o.drifted.is_none()).count();
     let mut summary = vec![format!(
         "{failed} of {} {} drifted",
         outcomes.len(),
