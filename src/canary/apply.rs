@@ -8,17 +8,18 @@ use serde_json::{Value, json};
 
 use super::state::{CanaryState, Phase};
 use super::{CanaryError, Decision};
+use crate::eval::Verdict;
 use crate::exec::aliases::{self, Aliases};
 use crate::exec::kserve::{self, InferenceService, Kserve};
 use crate::exec::mlflow::Mlflow;
+use crate::exec::trail::{self, GATE_TAG};
 use crate::exec::{ExecError, aliases::CHAMPION};
 use crate::report::canary::{StageDecision, StageRecord};
 
 /// A model-version tag naming a container image to serve instead of the artifact URI.
 pub const IMAGE_TAG: &str = "verdict.image";
-/// The model-version tag `verdict promote` writes with the gate's outcome.
-const GATE_TAG: &str = "verdict.gate";
 
+/// Where a step writes: the InferenceService, the registry, and what it records.
 pub struct Target<'a> {
     pub kserve: &'a Kserve,
     pub mlflow: &'a Mlflow,
@@ -264,7 +265,7 @@ fn start(
         .into_iter()
         .find(|(k, _)| k == GATE_TAG)
         .map(|(_, v)| v);
-    if gate.as_deref() != Some("passed") {
+    if gate.as_deref() != Some(trail::gate_tag(Verdict::Pass)) {
         return Err(ExecError::Precondition {
             message: format!(
                 "@challenger of `{model}` is version {version}, whose `{GATE_TAG}` tag is {}, not `passed`",

@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::serving::{Rollout, planned_text};
+use super::serving::{self, Rollout, planned_text};
 use super::{Outcome, eprint, json_text, load_policy, print};
 use crate::canary::apply::{self, Applied};
 use crate::canary::decide::{Inputs, Served, decide_unobserved};
@@ -29,9 +29,6 @@ use crate::exec::kserve::{self, InferenceService};
 use crate::plan::{CanaryPlan, PolicyPlan};
 use crate::report::{Format, Report, ReportError};
 use crate::source::PolicyFile;
-
-/// Reads after a 409 before giving up.
-const CONFLICT_RETRIES: usize = 3;
 
 pub struct StepArgs {
     pub policy: PathBuf,
@@ -182,7 +179,7 @@ fn step(args: &StepArgs, file: &PolicyFile, plan: &PolicyPlan) -> Result<Report,
         let requests = stage.as_ref().map(|s| s.requests);
         let applied = match apply::apply(&target, &isvc, state.as_ref(), &decision, requests) {
             Err(CanaryError::Exec(e))
-                if kserve::is_conflict(&e) && conflicts < CONFLICT_RETRIES =>
+                if kserve::is_conflict(&e) && conflicts < serving::CONFLICT_RETRIES =>
             {
                 conflicts += 1;
                 continue;

@@ -49,7 +49,6 @@ pub enum ErrorFormat {
     Json,
 }
 
-/// Writes to stdout; a closed pipe (`verdict ... | head`) ends the output quietly.
 /// A command's record as pretty JSON and a final newline (`--format json`).
 pub fn json_text<T: serde::Serialize>(record: &T) -> String {
     // Records are plain structs with string keys: serialising them cannot fail.
@@ -59,6 +58,7 @@ pub fn json_text<T: serde::Serialize>(record: &T) -> String {
     )
 }
 
+/// Writes to stdout; a closed pipe (`verdict ... | head`) ends the output quietly.
 pub fn print(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::serving::{Rollout, planned_text};
+use super::serving::{self, Rollout, planned_text};
 use super::{Outcome, json_text, load_policy, print};
 use crate::canary::apply::{self, Applied};
 use crate::canary::{CanaryError, CanaryState, Decision, Phase};
@@ -21,8 +21,6 @@ use crate::exec::aliases::Aliases;
 use crate::exec::http::PlannedCall;
 use crate::exec::{ExecError, kserve};
 use crate::source::PolicyFile;
-
-const CONFLICT_RETRIES: usize = 3;
 
 #[derive(Clone, Copy)]
 enum Action {
@@ -127,7 +125,7 @@ fn rollback(
         };
         let applied: Applied = match result {
             Err(CanaryError::Exec(e))
-                if kserve::is_conflict(&e) && conflicts < CONFLICT_RETRIES =>
+                if kserve::is_conflict(&e) && conflicts < serving::CONFLICT_RETRIES =>
             {
                 conflicts += 1;
                 continue;

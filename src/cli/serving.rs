@@ -13,6 +13,9 @@ use crate::exec::kubeconfig::Selection;
 use crate::exec::mlflow::Mlflow;
 use crate::plan::{PolicyPlan, Service, SettingValue};
 
+/// Reads after a 409 (someone else wrote the InferenceService meanwhile) before giving up.
+pub const CONFLICT_RETRIES: usize = 3;
+
 /// The clients and names a rollout command works with.
 pub struct Rollout {
     pub model: String,

@@ -138,10 +138,6 @@ impl Kserve {
         )
     }
 
-    pub fn is_dry_run(&self) -> bool {
-        self.http.is_dry_run()
-    }
-
     pub fn planned(&self) -> Vec<PlannedCall> {
         self.http.planned()
     }

@@ -13,6 +13,9 @@ pub struct Trail {
     pub link: String,
 }
 
+/// The version tag that records the gate's verdict (`passed`, `failed`, `error`).
+pub const GATE_TAG: &str = "verdict.gate";
+
 /// The gate tag on the model version: `passed`, `failed` or `error`.
 pub fn gate_tag(verdict: Verdict) -> &'static str {
     match verdict {
@@ -49,7 +52,7 @@ pub fn record(
         ("verdict.model", model.to_string()),
         ("verdict.version", version.to_string()),
         ("verdict.champion_version", champion.to_string()),
-        ("verdict.gate", verdict.to_string()),
+        (GATE_TAG, verdict.to_string()),
     ];
     let run = mlflow
         .create_run(&experiment, &format!("gate {model} v{version}"), &tags)?
@@ -102,7 +105,7 @@ pub fn record(
     )?;
     mlflow.finish_run(&run.id)?;
     for (key, value) in [
-        ("verdict.gate", verdict.to_string()),
+        (GATE_TAG, verdict.to_string()),
         ("verdict.report_run_id", run.id.clone()),
         ("verdict.policy_sha256", report.policy.sha256.clone()),
         ("verdict.data_sha256", data_sha256),
