@@ -1,6 +1,6 @@
 //! Loading slices with polars: resolve the path (file, glob or folder), hash the files, check the
 //! needed columns against the parquet schema before reading any rows, read only those columns,
-//! apply `recent`, and hand out plain vectors for the metric functions.
+//! apply `recent`, and hand out columns as f64 values for the metric functions.
 //!
 //! Never computes a metric; never looks at the clock (`now` is an input).
 
@@ -13,6 +13,8 @@ pub use columns::{ColumnKind, Needed, needed_for_checks};
 pub use error::DataError;
 pub use files::{FileDigest, resolve as resolve_files};
 pub use join::{JoinStats, pair_rows};
+
+use std::sync::OnceLock;
 
 use polars::prelude::*;
 
@@ -112,11 +114,8 @@ pub fn load(req: &SliceRequest<'_>) -> Result<Slice, DataError> {
         (resolved, frame)
     });
     let resolved = resolved?;
-    let mut frame = frame.map_err(|e| read_error(req.name, req.path, &e))?;
-    // One chunk per column, made here (columns in parallel): the metrics read contiguous
-    // columns, and a column of many row groups would otherwise be copied whole by each reader
-    // while the chunks stay alive (3.8 GB more for two 10M-row slices of 24 columns).
-    frame.rechunk_mut_par();
+    // Columns keep one chunk per row group: see `Floats`.
+    let frame = frame.map_err(|e| read_error(req.name, req.path, &e))?;
     let rows_read = frame.height();
     let (frame, ts_range) = match req.time {
         Some(TimeFilter::Recent(recent)) => apply_recency(req.name, frame, recent, req.now_ms)?,
@@ -276,16 +275,38 @@ impl Slice {
     }
 }
 
-/// A numeric column as contiguous f64 values.
+/// A numeric column as f64 values.
 ///
-/// An f64 column without nulls is the frame's own buffer (no copy: two 10M-row slices with 24
-/// columns would otherwise copy 3.8 GB); anything else is converted, nulls becoming NaN so the
-/// metrics report them as non-finite.
+/// An f64 column without nulls stays in the frame's own chunks (no copy: two 10M-row slices with
+/// 24 columns would otherwise copy 3.8 GB): [`Floats::sample`] reads them where they lie, and
+/// the first reader that needs one contiguous slice joins them once. Anything else is converted,
+/// nulls becoming NaN so the metrics report them as non-finite.
 pub struct Floats(FloatsRepr);
 
 enum FloatsRepr {
-    Shared(Float64Chunked),
+    Shared {
+        chunked: Float64Chunked,
+        joined: OnceLock<Vec<f64>>,
+    },
     Owned(Vec<f64>),
+}
+
+impl Floats {
+    /// The chunks as runs of one sample, for metrics that read a column in one pass.
+    pub fn runs(&self) -> Vec<&[f64]> {
+        match &self.0 {
+            FloatsRepr::Shared { chunked, .. } => chunked
+                .downcast_iter()
+                .map(|array| array.values().as_slice())
+                .collect(),
+            FloatsRepr::Owned(values) => vec![values],
+        }
+    }
+
+    /// The values in order, without joining the chunks.
+    pub fn values(&self) -> impl Iterator<Item = f64> + '_ {
+        self.runs().into_iter().flat_map(|run| run.iter().copied())
+    }
 }
 
 impl std::ops::Deref for Floats {
@@ -293,8 +314,10 @@ impl std::ops::Deref for Floats {
 
     fn deref(&self) -> &[f64] {
         match &self.0 {
-            // Only single-chunk columns without nulls are kept shared (see `f64_values`).
-            FloatsRepr::Shared(chunked) => chunked.cont_slice().unwrap_or(&[]),
+            FloatsRepr::Shared { chunked, joined } => match chunked.cont_slice() {
+                Ok(values) => values,
+                Err(_) => joined.get_or_init(|| self.values().collect()),
+            },
             FloatsRepr::Owned(values) => values,
         }
     }
@@ -311,9 +334,12 @@ pub fn f64_values(frame: &DataFrame, column: &str) -> Result<Floats, PolarsError
         .column(column)?
         .as_materialized_series()
         .cast(&DataType::Float64)?;
-    let chunked = series.f64()?.rechunk().into_owned();
-    if chunked.cont_slice().is_ok() {
-        return Ok(Floats(FloatsRepr::Shared(chunked)));
+    let chunked = series.f64()?.clone();
+    if chunked.null_count() == 0 {
+        return Ok(Floats(FloatsRepr::Shared {
+            chunked,
+            joined: OnceLock::new(),
+        }));
     }
     Ok(Floats::from(
         chunked

@@ -8,7 +8,9 @@ use polars::prelude::StringChunked;
 
 use crate::data::{Floats, Slice, f64_values};
 use crate::metrics::auto::{self, Picked, Storage};
+use crate::metrics::binning::{Buckets, numeric_buckets};
 use crate::metrics::registry::MetricId;
+use crate::metrics::sample::Sample;
 use crate::metrics::{self, MetricResult, Undefined};
 use crate::plan::{Bins, MetricCall};
 use crate::stats::bootstrap::Rows;
@@ -61,8 +63,8 @@ impl<'a> Values<'a> {
     /// A 0/1 or boolean column as booleans; anything else is an error naming the value.
     pub fn labels(&self, column: &str) -> Result<Vec<Option<bool>>, String> {
         self.f64s(column)?
-            .iter()
-            .map(|&v| match v {
+            .values()
+            .map(|v| match v {
                 0.0 => Ok(Some(false)),
                 1.0 => Ok(Some(true)),
                 v if v.is_nan() => Ok(None),
@@ -107,7 +109,7 @@ fn labelled(
     let mut kept_labels = Vec::with_capacity(labels.len());
     let mut kept_scores = Vec::with_capacity(scores.len());
     let mut missing = 0usize;
-    for (label, &score) in labels.iter().zip(scores.iter()) {
+    for (label, score) in labels.iter().zip(scores.values()) {
         match label {
             Some(l) if score.is_finite() || !drop_nulls => {
                 kept_labels.push(*l);
@@ -134,19 +136,18 @@ fn paired(
     let a = values.f64s(&call.columns[0])?;
     let b = values.f64s(&call.columns[1])?;
     if !drop_nulls {
-        return Ok((a.to_vec(), b.to_vec()));
+        return Ok((a.values().collect(), b.values().collect()));
     }
-    Ok(a.iter()
-        .zip(b.iter())
+    Ok(a.values()
+        .zip(b.values())
         .filter(|(x, y)| x.is_finite() && y.is_finite())
-        .map(|(x, y)| (*x, *y))
         .unzip())
 }
 
 fn single(values: &Values<'_>, call: &MetricCall, drop_nulls: bool) -> Result<Arc<Floats>, String> {
     let column = values.f64s(&call.columns[0])?;
     if drop_nulls {
-        let finite: Vec<f64> = column.iter().copied().filter(|v| v.is_finite()).collect();
+        let finite: Vec<f64> = column.values().filter(|v| v.is_finite()).collect();
         return Ok(Arc::new(Floats::from(finite)));
     }
     Ok(column)
@@ -353,10 +354,25 @@ fn numeric_two_sample(
         Bins::Evidently => metrics::binning::Bins::Evidently,
         Bins::Quantile(n) => metrics::binning::Bins::Quantile(n as usize),
     };
-    let finite = |v: &[f64]| v.iter().filter(|x| x.is_finite()).count();
-    let rows = [finite(&r), finite(&c)];
+    let binned = |from_buckets: fn(&Buckets) -> MetricResult<f64>| {
+        let (r_runs, c_runs) = (r.runs(), c.runs());
+        let buckets = numeric_buckets(Sample::Runs(&r_runs), Sample::Runs(&c_runs), bins)?;
+        // Each side's buckets hold exactly its finite values.
+        let rows = [&buckets.reference, &buckets.current].map(|counts| counts.iter().sum::<u64>());
+        Ok(two_sample_value(
+            call,
+            from_buckets(&buckets)?,
+            rows.map(|n| n as usize),
+        ))
+    };
+    let rows = || {
+        let finite = |v: &Floats| v.values().filter(|x| x.is_finite()).count();
+        [finite(&r), finite(&c)]
+    };
     let result = match call.id {
-        MetricId::Psi => metrics::psi::psi(&r, &c, bins),
+        MetricId::Psi => return Ok(binned(metrics::psi::psi_from_buckets)),
+        MetricId::Kl => return Ok(binned(metrics::divergence::kl_from_buckets)),
+        MetricId::Js => return Ok(binned(metrics::divergence::js_from_buckets)),
         MetricId::Ks => {
             return Ok(metrics::ks::ks_2samp(&r, &c).map(|ks| TwoSample {
                 value: if call.field.as_deref() == Some("p") {
@@ -365,17 +381,15 @@ fn numeric_two_sample(
                     ks.statistic
                 },
                 p_value: Some(ks.pvalue),
-                rows,
+                rows: rows(),
             }));
         }
-        MetricId::Kl => metrics::divergence::kl(&r, &c, bins),
-        MetricId::Js => metrics::divergence::js(&r, &c, bins),
         MetricId::Wasserstein => metrics::divergence::wasserstein(&r, &c),
         MetricId::Chisquare => metrics::frequency::chisquare(&r, &c),
         MetricId::Z => metrics::frequency::z(&r, &c),
         _ => return Err(format!("`{}` is not a two-sample metric", call.name)),
     };
-    Ok(result.map(|value| two_sample_value(call, value, rows)))
+    Ok(result.map(|value| two_sample_value(call, value, rows())))
 }
 
 /// Per-category metrics of a text or categorical column.
@@ -438,16 +452,16 @@ pub fn evidently_test(reference: &Values<'_>, current: &Values<'_>, column: &str
     let storage = match dtype {
         Ok(d) if d.is_bool() => Storage::Bool,
         // A null makes pandas hold the current column as float64, which Evidently types by.
-        Ok(d) if d.is_integer() && c.iter().all(|v| !v.is_nan()) => Storage::Integer,
+        Ok(d) if d.is_integer() && c.values().all(|v| !v.is_nan()) => Storage::Integer,
         _ => Storage::Float,
     };
-    let union = distinct_up_to(r.iter().chain(c.iter()).copied(), limit);
+    let union = distinct_up_to(r.values().chain(c.values()), limit);
     auto::pick(
         storage,
-        distinct_up_to(r.iter().copied(), limit),
-        distinct_up_to(c.iter().copied(), limit),
+        distinct_up_to(r.values(), limit),
+        distinct_up_to(c.values(), limit),
         union,
-        r.iter().filter(|v| v.is_finite()).count(),
+        r.values().filter(|v| v.is_finite()).count(),
     )
 }
 

@@ -26,6 +26,7 @@
 
 use std::collections::BTreeMap;
 
+use super::sample::{Sample, Scan, scan};
 use super::two_sample::finite_pair;
 use super::{MetricResult, Undefined};
 
@@ -114,18 +115,58 @@ fn fill_empty(shares: &mut [f64]) -> MetricResult<()> {
 }
 
 /// Buckets two numeric samples; NaN and ±inf are dropped first.
-pub fn numeric_buckets(reference: &[f64], current: &[f64], bins: Bins) -> MetricResult<Buckets> {
-    let pair = finite_pair(reference, current)?;
-    let (reference, current) = (&*pair.reference, &*pair.current);
+pub fn numeric_buckets(
+    reference: Sample<'_>,
+    current: Sample<'_>,
+    bins: Bins,
+) -> MetricResult<Buckets> {
+    let (reference, current) = (Finite::of(reference)?, Finite::of(current)?);
+    let (r, c) = (reference.sample(), current.sample());
     match bins {
         Bins::Quantile(0) => Err(Undefined::OutOfRange {
             what: "`quantile(0)` asks for no bins".to_string(),
         }),
-        Bins::Quantile(n) => Ok(quantile_buckets(reference, current, n)),
-        Bins::Evidently => match distinct_counts(reference, MAX_DISTINCT_FOR_VALUE_BUCKETS) {
-            Some(table) => Ok(value_buckets(table, current)),
-            None => sturges_buckets(reference, current),
+        Bins::Quantile(n) => Ok(quantile_buckets(r, c, n)),
+        Bins::Evidently => match distinct_counts(r.values(), MAX_DISTINCT_FOR_VALUE_BUCKETS) {
+            Some(table) => Ok(value_buckets(table, c)),
+            None => {
+                let edges = evidently_edges(&reference.scan, &current.scan)?;
+                Ok(Buckets {
+                    reference: count_in_edges(r, &edges),
+                    current: count_in_edges(c, &edges),
+                })
+            }
         },
+    }
+}
+
+/// A sample's finite values and their range. Evidently drops NaN and ±inf; a sample without
+/// any is binned where it lies, one with some is copied without them.
+struct Finite<'a> {
+    kept: Result<Sample<'a>, Vec<f64>>,
+    scan: Scan,
+}
+
+impl<'a> Finite<'a> {
+    /// `Undefined::Empty` when no value is finite.
+    fn of(sample: Sample<'a>) -> MetricResult<Self> {
+        let scan = scan(sample);
+        if scan.finite == 0 {
+            return Err(Undefined::Empty);
+        }
+        let kept = if scan.all_finite {
+            Ok(sample)
+        } else {
+            Err(sample.values().filter(|v| v.is_finite()).collect())
+        };
+        Ok(Finite { kept, scan })
+    }
+
+    fn sample(&self) -> Sample<'_> {
+        match &self.kept {
+            Ok(sample) => *sample,
+            Err(values) => Sample::One(values),
+        }
     }
 }
 
@@ -207,9 +248,9 @@ fn canonical(value: f64) -> f64 {
 
 /// The distinct values of `values` with their counts, or `None` once there are more than `limit`.
 /// A linear scan of a short table beats hashing at this size and stops early on continuous data.
-fn distinct_counts(values: &[f64], limit: usize) -> Option<Vec<(f64, u64)>> {
+fn distinct_counts(values: impl Iterator<Item = f64>, limit: usize) -> Option<Vec<(f64, u64)>> {
     let mut table: Vec<(f64, u64)> = Vec::with_capacity(limit + 1);
-    for &v in values {
+    for v in values {
         let v = canonical(v);
         if let Some((_, count)) = table.iter_mut().find(|(key, _)| *key == v) {
             *count += 1;
@@ -238,10 +279,10 @@ pub fn distinct_up_to(values: impl IntoIterator<Item = f64>, limit: usize) -> us
 
 /// One bucket per distinct value of the union, in ascending value order. Current values missing
 /// from the (short) reference table are collected, sorted and counted by runs.
-fn value_buckets(table: Vec<(f64, u64)>, current: &[f64]) -> Buckets {
+fn value_buckets(table: Vec<(f64, u64)>, current: Sample<'_>) -> Buckets {
     let mut rows: Vec<(f64, u64, u64)> = table.into_iter().map(|(v, n)| (v, n, 0)).collect();
     let mut unseen = Vec::new();
-    for &v in current {
+    for v in current.values() {
         let v = canonical(v);
         match rows.iter_mut().find(|(key, _, _)| *key == v) {
             Some((_, _, count)) => *count += 1,
@@ -259,36 +300,24 @@ fn value_buckets(table: Vec<(f64, u64)>, current: &[f64]) -> Buckets {
     }
 }
 
-fn sturges_buckets(reference: &[f64], current: &[f64]) -> MetricResult<Buckets> {
-    let edges = evidently_edges(reference, current)?;
-    Ok(Buckets {
-        reference: count_in_edges(reference, &edges),
-        current: count_in_edges(current, &edges),
-    })
-}
-
 /// The bin edges `Bins::Evidently` counts finite `reference` and `current` values in, or `None`
 /// when it buckets per distinct reference value (20 or fewer) instead: what the report draws PSI
 /// histograms with, so the picture shows the bins the number came from.
-pub fn evidently_bin_edges(reference: &[f64], current: &[f64]) -> Option<Vec<f64>> {
-    let pair = finite_pair(reference, current).ok()?;
-    let (reference, current) = (&*pair.reference, &*pair.current);
-    if distinct_counts(reference, MAX_DISTINCT_FOR_VALUE_BUCKETS).is_some() {
+pub fn evidently_bin_edges(reference: Sample<'_>, current: Sample<'_>) -> Option<Vec<f64>> {
+    let (reference, current) = (Finite::of(reference).ok()?, Finite::of(current).ok()?);
+    if distinct_counts(reference.sample().values(), MAX_DISTINCT_FOR_VALUE_BUCKETS).is_some() {
         return None;
     }
-    evidently_edges(reference, current).ok()
+    evidently_edges(&reference.scan, &current.scan).ok()
 }
 
 /// Sturges edges over the union of two finite samples.
-fn evidently_edges(reference: &[f64], current: &[f64]) -> MetricResult<Vec<f64>> {
-    let (lo, hi) = min_max(reference.iter().chain(current));
-    sturges_edges(lo, hi, reference.len() + current.len())
-}
-
-fn min_max<'a>(values: impl Iterator<Item = &'a f64>) -> (f64, f64) {
-    values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-        (lo.min(v), hi.max(v))
-    })
+fn evidently_edges(reference: &Scan, current: &Scan) -> MetricResult<Vec<f64>> {
+    sturges_edges(
+        reference.lo.min(current.lo),
+        reference.hi.max(current.hi),
+        reference.finite + current.finite,
+    )
 }
 
 /// `np.histogram_bin_edges(union, bins="sturges")` for a union of `size` finite values spanning
@@ -345,13 +374,13 @@ fn linspace(start: f64, stop: f64, num: usize) -> Vec<f64> {
 /// increasing, spanning every value). The bin is guessed by arithmetic, then moved until
 /// `edges[i] <= x < edges[i + 1]` holds against the edges numpy actually compares with, so float
 /// rounding in the guess can never misplace a value.
-fn count_in_edges(values: &[f64], edges: &[f64]) -> Vec<u64> {
+fn count_in_edges(values: Sample<'_>, edges: &[f64]) -> Vec<u64> {
     let bins = edges.len() - 1;
     let last = bins - 1;
     let lo = edges[0];
     let scale = bins as f64 / (edges[bins] - lo);
     let mut counts = vec![0u64; bins];
-    for &x in values {
+    for x in values.values() {
         // `as usize` saturates: negative guesses become 0, huge ones are clamped below.
         let mut i = (((x - lo) * scale) as usize).min(last);
         while i > 0 && x < edges[i] {
@@ -365,8 +394,8 @@ fn count_in_edges(values: &[f64], edges: &[f64]) -> Vec<u64> {
     counts
 }
 
-fn quantile_buckets(reference: &[f64], current: &[f64], n: usize) -> Buckets {
-    let cuts = quantile_cuts(reference, n);
+fn quantile_buckets(reference: Sample<'_>, current: Sample<'_>, n: usize) -> Buckets {
+    let cuts = quantile_cuts(reference.values().collect(), n);
     Buckets {
         reference: count_by_cuts(reference, &cuts),
         current: count_by_cuts(current, &cuts),
@@ -374,7 +403,7 @@ fn quantile_buckets(reference: &[f64], current: &[f64], n: usize) -> Buckets {
 }
 
 /// `np.unique(np.quantile(reference, np.arange(1, n) / n))` with the default `linear` method.
-fn quantile_cuts(reference: &[f64], n: usize) -> Vec<f64> {
+fn quantile_cuts(reference: Vec<f64>, n: usize) -> Vec<f64> {
     let len = reference.len();
     let last = (len - 1) as f64;
     // numpy's virtual index `(len - 1) * q`, split into the two neighbours and the weight.
@@ -432,10 +461,9 @@ impl OrderStatistics {
     }
 }
 
-fn order_statistics(sample: &[f64], mut ranks: Vec<usize>) -> OrderStatistics {
+fn order_statistics(mut buffer: Vec<f64>, mut ranks: Vec<usize>) -> OrderStatistics {
     ranks.sort_unstable();
     ranks.dedup();
-    let mut buffer = sample.to_vec();
     let mut values = Vec::with_capacity(ranks.len());
     let mut start = 0;
     for &rank in &ranks {
@@ -449,9 +477,9 @@ fn order_statistics(sample: &[f64], mut ranks: Vec<usize>) -> OrderStatistics {
 
 /// Counts per bucket `searchsorted(cuts, x, side="right")`; `cuts` is short, so the binary
 /// search costs a handful of comparisons.
-fn count_by_cuts(values: &[f64], cuts: &[f64]) -> Vec<u64> {
+fn count_by_cuts(values: Sample<'_>, cuts: &[f64]) -> Vec<u64> {
     let mut counts = vec![0u64; cuts.len() + 1];
-    for &x in values {
+    for x in values.values() {
         counts[cuts.partition_point(|&c| c <= x)] += 1;
     }
     counts
@@ -464,7 +492,10 @@ mod tests {
     #[test]
     fn last_bin_holds_its_right_edge() {
         let edges = [0.0, 1.0, 2.0];
-        assert_eq!(count_in_edges(&[0.0, 0.5, 1.0, 2.0], &edges), vec![2, 2]);
+        assert_eq!(
+            count_in_edges(Sample::One(&[0.0, 0.5, 1.0, 2.0]), &edges),
+            vec![2, 2]
+        );
     }
 
     #[test]
@@ -476,7 +507,11 @@ mod tests {
 
     #[test]
     fn value_buckets_cover_current_only_values() {
-        let b = numeric_buckets(&[1.0, 1.0, 2.0], &[2.0, 3.0, -0.0, 0.0], Bins::Evidently);
+        let b = numeric_buckets(
+            Sample::One(&[1.0, 1.0, 2.0]),
+            Sample::One(&[2.0, 3.0, -0.0, 0.0]),
+            Bins::Evidently,
+        );
         let b = b.ok();
         assert_eq!(
             b,
@@ -499,7 +534,11 @@ mod tests {
 
     #[test]
     fn empty_side_is_undefined() {
-        let r = numeric_buckets(&[f64::NAN], &[1.0], Bins::Evidently);
+        let r = numeric_buckets(
+            Sample::One(&[f64::NAN]),
+            Sample::One(&[1.0]),
+            Bins::Evidently,
+        );
         assert_eq!(r, Err(Undefined::Empty));
     }
 }

@@ -15,6 +15,7 @@
 use super::MetricResult;
 use super::binning::{Bins, Buckets, ZeroFill, numeric_buckets};
 use super::pairwise_sum::{pairwise_sum, pairwise_sum_of};
+use super::sample::Sample;
 use super::two_sample::{finite_pair, into_sorted, sorted_finite_pair};
 
 /// Evidently's floor on the reference spread, so a constant reference does not divide by zero.
@@ -22,12 +23,20 @@ const MIN_NORM: f64 = 0.001;
 
 /// Kullback-Leibler divergence of the current buckets from the reference buckets.
 pub fn kl(reference: &[f64], current: &[f64], bins: Bins) -> MetricResult<f64> {
-    kl_from_buckets(&numeric_buckets(reference, current, bins)?)
+    kl_from_buckets(&numeric_buckets(
+        Sample::One(reference),
+        Sample::One(current),
+        bins,
+    )?)
 }
 
 /// Jensen-Shannon distance (the square root of the divergence) between the two bucketings.
 pub fn js(reference: &[f64], current: &[f64], bins: Bins) -> MetricResult<f64> {
-    js_from_buckets(&numeric_buckets(reference, current, bins)?)
+    js_from_buckets(&numeric_buckets(
+        Sample::One(reference),
+        Sample::One(current),
+        bins,
+    )?)
 }
 
 /// `kl` of already bucketed samples (shared with categorical columns).

@@ -1,9 +1,10 @@
 //! Metric functions: pure computations on in-memory columns.
 //!
-//! Takes contiguous slices (`&[f64]` values, `&[bool]` labels) and returns a value or the reason
-//! the metric is undefined on that data. Never reads files, never looks at the clock, never
-//! panics on user data. Each function matches the reference implementation named in DESIGN.md §3;
-//! the tests under `tests/suite/` compare them with committed reference values.
+//! Takes contiguous slices (`&[f64]` values, `&[bool]` labels), or for binning a
+//! [`sample::Sample`] of several runs, and returns a value or the reason the metric is undefined
+//! on that data. Never reads files, never looks at the clock, never panics on user data. Each
+//! function matches the reference implementation named in DESIGN.md §3; the tests under
+//! `tests/suite/` compare them with committed reference values.
 
 /// Why a metric has no value on the given data. The evaluator turns it into a check's `error`
 /// status and names the slice and column around it.
@@ -41,5 +42,6 @@ pub(crate) mod pairwise_sum;
 pub mod psi;
 pub mod registry;
 pub mod regression;
+pub mod sample;
 pub mod summary;
 pub(crate) mod two_sample;

@@ -9,10 +9,15 @@
 use super::MetricResult;
 use super::binning::{Bins, Buckets, ZeroFill, numeric_buckets};
 use super::pairwise_sum::pairwise_sum;
+use super::sample::Sample;
 
 /// PSI of `current` against `reference`, bucketed by `bins`.
 pub fn psi(reference: &[f64], current: &[f64], bins: Bins) -> MetricResult<f64> {
-    psi_from_buckets(&numeric_buckets(reference, current, bins)?)
+    psi_from_buckets(&numeric_buckets(
+        Sample::One(reference),
+        Sample::One(current),
+        bins,
+    )?)
 }
 
 /// PSI of already bucketed samples (shared with categorical columns).

@@ -10,6 +10,7 @@ use super::figures::{self, Curve, Figure, Marker, Series};
 use crate::eval::{CheckOutcome, GateInputs, Status, Values};
 use crate::metrics::binning;
 use crate::metrics::registry::MetricId;
+use crate::metrics::sample::Sample;
 
 /// Points kept per ROC curve: enough for a smooth curve in an 80 kB page.
 const ROC_POINTS: usize = 200;
@@ -146,7 +147,11 @@ fn histogram(
             let top = markers.iter().map(|m| m.x).reduce(f64::max);
             (top.map(|x| x + 0.25 * x.abs()), markers, None)
         }
-        Binning::Evidently => (None, Vec::new(), binning::evidently_bin_edges(&b, &t)),
+        Binning::Evidently => {
+            let (b_runs, t_runs) = (b.runs(), t.runs());
+            let edges = binning::evidently_bin_edges(Sample::Runs(&b_runs), Sample::Runs(&t_runs));
+            (None, Vec::new(), edges)
+        }
         Binning::EqualWidth => (None, Vec::new(), None),
     };
     let edges = edges.unwrap_or_else(|| match cap {

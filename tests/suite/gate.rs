@@ -354,3 +354,80 @@ fn an_unknown_gate_name_is_an_error() {
         .expect_code(2);
     assert!(json(&run.stdout)["errors"][0]["message"] == "the policy has no gate `nope`");
 }
+
+/// Both sample slices written again with `rows_per_group` rows per row group (polars then hands
+/// out every column in as many chunks), with a NaN in a feature of the challenger and an
+/// integer label, so that each way a column is read is exercised on chunked columns.
+fn chunked_slices(dir: &TempDir, rows_per_group: Option<usize>) -> [String; 2] {
+    ["champion", "challenger"].map(|side| {
+        let source = LazyFrame::scan_parquet(
+            PlRefPath::new(format!("datasets/risk/{side}.parquet")),
+            ScanArgsParquet::default(),
+        )
+        .and_then(|lf| lf.collect())
+        .expect("read the sample");
+        let mut frame = if side == "challenger" {
+            set_row(source, "f01", 2500, AnyValue::Float64(f64::NAN)).expect("set a NaN")
+        } else {
+            source
+        };
+        let path = dir.0.join(format!("{side}.parquet"));
+        let file = std::fs::File::create(&path).expect("create");
+        ParquetWriter::new(file)
+            .with_row_group_size(rows_per_group)
+            .finish(&mut frame)
+            .expect("write parquet");
+        path.display().to_string()
+    })
+}
+
+#[test]
+fn row_groups_change_no_value() {
+    let policy = |[champion, challenger]: &[String; 2]| {
+        format!(
+            r#"model "risk-classifier"
+data {{
+  champion = parquet("{champion}")
+  challenger = parquet("{challenger}")
+}}
+gate all {{
+  auroc(label, score) >= champion - 1
+  auprc(label, score) >= champion - 1
+  brier(label, score) <= champion + 1
+  psi(score) < 10
+  psi(f01) < 10
+  psi(status) < 10
+  psi(amount, bins = quantile(10)) < 10
+  kl(f02) < 10
+  js(f03) < 10
+  ks(score) < 1
+  wasserstein(f04) < 100
+  p99(latency_ms) <= champion * 10
+  max(memory_mb) <= champion * 10
+  mean(memory_mb) <= champion * 10
+  std(f00) <= champion * 10
+  rate(status >= 500) <= 1
+}}
+"#
+        )
+    };
+    let values = |rows_per_group: Option<usize>| {
+        let dir = TempDir::new("row-groups");
+        let slices = chunked_slices(&dir, rows_per_group);
+        let path = dir.file("p.policy", policy(&slices));
+        let run = Verdict::new()
+            .args(["gate", &path, "--format", "json"])
+            .run()
+            .expect_code(0);
+        let report = json(&run.stdout);
+        let checks = report["checks"].as_array().expect("checks").clone();
+        checks
+            .iter()
+            .map(|c| (c["challenger"].clone(), c["champion"].clone()))
+            .collect::<Vec<_>>()
+    };
+    let whole = values(None);
+    assert_eq!(whole.len(), 16);
+    assert!(whole.iter().all(|(a, _)| a.is_number()), "{whole:?}");
+    assert_eq!(values(Some(1000)), whole);
+}
