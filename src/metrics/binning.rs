@@ -370,17 +370,23 @@ fn linspace(start: f64, stop: f64, num: usize) -> Vec<f64> {
     edges
 }
 
-/// `np.histogram(values, edges)` counts for equal-width `edges` (at least two, strictly
-/// increasing, spanning every value). The bin is guessed by arithmetic, then moved until
-/// `edges[i] <= x < edges[i + 1]` holds against the edges numpy actually compares with, so float
-/// rounding in the guess can never misplace a value.
+/// `np.histogram(values, edges)` counts for the `np.linspace` edges of [`sturges_edges`] (at
+/// least two, strictly increasing, spanning every value).
+///
+/// A value's position in bins, `(x - lo) * scale`, is off from the exact one by a few roundings,
+/// and so is each edge (`i * step + lo`): together less than `margin` bins (below). A value whose
+/// position is farther than `margin` from a whole number lies inside the bin it truncates to;
+/// the few others are placed by comparing with the edges numpy actually compares with, so float
+/// rounding can never misplace a value.
 fn count_in_edges(values: Sample<'_>, edges: &[f64]) -> Vec<u64> {
     let bins = edges.len() - 1;
     let last = bins - 1;
-    let lo = edges[0];
-    let scale = bins as f64 / (edges[bins] - lo);
-    let mut counts = vec![0u64; bins];
-    for x in values.values() {
+    let (lo, hi) = (edges[0], edges[bins]);
+    let scale = bins as f64 / (hi - lo);
+    // Each rounding is at most an ulp of the largest magnitude, i.e. `magnitude / (hi - lo)`
+    // of the range, times `bins` in bins; 64 of them is far more than the handful there are.
+    let margin = 64.0 * bins as f64 * lo.abs().max(hi.abs()) / (hi - lo) * f64::EPSILON;
+    let exact = |x: f64| {
         // `as usize` saturates: negative guesses become 0, huge ones are clamped below.
         let mut i = (((x - lo) * scale) as usize).min(last);
         while i > 0 && x < edges[i] {
@@ -389,7 +395,21 @@ fn count_in_edges(values: Sample<'_>, edges: &[f64]) -> Vec<u64> {
         while i < last && x >= edges[i + 1] {
             i += 1;
         }
-        counts[i] += 1;
+        i
+    };
+    let mut counts = vec![0u64; bins];
+    for run in values.runs() {
+        for &x in run {
+            let position = (x - lo) * scale;
+            let whole = position as u32;
+            let fraction = position - f64::from(whole);
+            let bin = if fraction > margin && fraction < 1.0 - margin && (whole as usize) < bins {
+                whole as usize
+            } else {
+                exact(x)
+            };
+            counts[bin] += 1;
+        }
     }
     counts
 }
@@ -496,6 +516,45 @@ mod tests {
             count_in_edges(Sample::One(&[0.0, 0.5, 1.0, 2.0]), &edges),
             vec![2, 2]
         );
+    }
+
+    /// numpy's rule, by comparing with every edge.
+    fn count_by_comparison(values: &[f64], edges: &[f64]) -> Vec<u64> {
+        let last = edges.len() - 2;
+        let mut counts = vec![0u64; last + 1];
+        for &x in values {
+            let bin = (0..last).find(|&i| x < edges[i + 1]).unwrap_or(last);
+            counts[bin] += 1;
+        }
+        counts
+    }
+
+    #[test]
+    fn values_on_and_next_to_edges_land_where_numpy_puts_them() {
+        let ranges = [
+            (0.0, 1.0),
+            (-3.7, 12.1),
+            (1e9, 1e9 + 1.0),
+            (-1e-300, 1e-300),
+            (5.0, 5.0 + 1e-9),
+        ];
+        for (lo, hi) in ranges {
+            for size in [2, 100, 20_000_000] {
+                let edges = sturges_edges(lo, hi, size).expect("edges");
+                let mut values: Vec<f64> = edges
+                    .iter()
+                    .flat_map(|&e| [e.next_down(), e, e.next_up()])
+                    .filter(|&x| x >= lo && x <= hi)
+                    .collect();
+                values.extend((0..1000).map(|k| lo + (hi - lo) * f64::from(k) / 999.0));
+                assert_eq!(
+                    count_in_edges(Sample::One(&values), &edges),
+                    count_by_comparison(&values, &edges),
+                    "[{lo}, {hi}] in {} bins",
+                    edges.len() - 1
+                );
+            }
+        }
     }
 
     #[test]
