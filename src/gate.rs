@@ -230,7 +230,7 @@ fn label_column<'p>(plan: &'p PolicyPlan, checks: &'p [CheckPlan]) -> Option<&'p
 
 fn positives(label: &str, slice: &Slice) -> Option<u64> {
     let values = data::f64_values(&slice.frame, label).ok()?;
-    Some(values.iter().filter(|v| **v == 1.0).count() as u64)
+    Some(values.values().filter(|v| *v == 1.0).count() as u64)
 }
 
 /// Refuses slices that cannot answer the question: champion and challenger from the same
