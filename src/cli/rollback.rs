@@ -107,8 +107,22 @@ fn rollback(
             Some(s) if s.phase == Phase::RolledBack && is(&aliases.challenger, s) => {
                 Action::Canary { resumed: true }
             }
-            // The last canary was rolled back and withdrawn: nothing is left to undo.
-            Some(s) if s.phase == Phase::RolledBack => Action::Nothing,
+            // The last canary was rolled back and withdrawn: nothing is left to undo, unless
+            // its share was raised since (by hand, or a sync re-applying an old manifest).
+            Some(s) if s.phase == Phase::RolledBack => {
+                let (canary, _) = apply::serving_location(&target, &isvc, &s.version)?;
+                let serves_canary = kserve::served_location(&isvc.object) == Some(canary);
+                if let Some(message) = share_edited_since(s, serves_canary, isvc.canary_percent) {
+                    return Err(ExecError::Precondition {
+                        message,
+                        help: Some(
+                            "nothing was changed: verdict does not patch over an edit it did not make; set the share back with kubectl, or start a new canary".into(),
+                        ),
+                    }
+                    .into());
+                }
+                Action::Nothing
+            }
             _ => Action::Promotion,
         };
         let result = match action {
@@ -161,6 +175,26 @@ fn rollback(
         });
         return Ok(Outcome::Pass);
     }
+}
+
+/// Why the InferenceService no longer holds the share `state`'s rollback left, if it does not.
+/// A rollback mid-canary set the share to 0 and left the canary's model in the spec; one that
+/// served the stable version whole (after a promotion) put that model in and removed the field.
+fn share_edited_since(
+    state: &CanaryState,
+    serves_canary: bool,
+    percent: Option<i64>,
+) -> Option<String> {
+    let left = serves_canary.then_some(0);
+    let show = |p: Option<i64>| p.map_or_else(|| "unset".to_string(), |p| p.to_string());
+    (percent != left).then(|| {
+        format!(
+            "version {} was rolled back with canaryTrafficPercent {}, but it is {} now: the InferenceService was edited since",
+            state.version,
+            show(left),
+            show(percent)
+        )
+    })
 }
 
 fn human(record: &RollbackRecord<'_>) -> String {

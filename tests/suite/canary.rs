@@ -526,6 +526,20 @@ fn a_manual_rollback_mid_canary_sends_traffic_back_and_withdraws_the_challenger(
         Some(0),
         "{json}"
     );
+    // The share raised by hand since: not "already rolled back", and not patched over.
+    s.api.patch(
+        &s.isvc,
+        serde_json::json!({"spec": {"predictor": {"canaryTrafficPercent": 30}}}),
+    );
+    let (run, _) = s.rollback(true);
+    let run = run.expect_code(2);
+    assert!(
+        run.stderr
+            .contains("rolled back with canaryTrafficPercent 0, but it is 30 now"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(s.percent(), Some(30));
 }
 
 #[test]
@@ -679,6 +693,21 @@ fn a_rollback_after_an_unfinished_promotion_serves_the_stable_version_and_withdr
         Some(0),
         "{json}"
     );
+    // A share set by hand since would send traffic to the rolled-back revision again.
+    let share = |percent: serde_json::Value| {
+        let patch = serde_json::json!({"spec": {"predictor": {"canaryTrafficPercent": percent}}});
+        s.api.patch(&s.isvc, patch);
+    };
+    share(40.into());
+    let (run, _) = s.rollback(true);
+    let run = run.expect_code(2);
+    assert!(
+        run.stderr
+            .contains("canaryTrafficPercent unset, but it is 40 now"),
+        "{}",
+        run.stderr
+    );
+    share(serde_json::Value::Null);
     // A @challenger set by hand on a version whose gate failed takes no traffic.
     set_tag(&s.uri, &s.model, "3", "verdict.gate", "failed");
     set_alias(&s.uri, &s.model, "challenger", "3");
