@@ -33,8 +33,7 @@ impl<'a> Sample<'a> {
     }
 }
 
-/// The finite values' count and range, and whether every value was finite: one pass, in lanes
-/// the compiler can vectorise (a 10M-row column is read at memory speed).
+/// The finite values' count and range, and whether every value was finite.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Scan {
     pub finite: usize,
@@ -45,37 +44,51 @@ pub struct Scan {
 
 const LANES: usize = 8;
 
+/// One pass in lanes the compiler vectorises, so a 10M-row column is read at memory speed. The
+/// range it keeps skips NaN but not ±inf; a sample holding any non-finite value (rare) is read
+/// a second time for the range of its finite values.
 pub fn scan(sample: Sample<'_>) -> Scan {
     let mut lo = [f64::INFINITY; LANES];
     let mut hi = [f64::NEG_INFINITY; LANES];
-    let mut finite = [0usize; LANES];
+    let mut finite = [0u64; LANES];
     let mut total = 0;
     for run in sample.runs() {
         total += run.len();
         let mut lanes = run.chunks_exact(LANES);
         for chunk in &mut lanes {
-            for (lane, &x) in chunk.iter().enumerate() {
-                // Non-finite values must not move the range: compare only finite ones.
-                let ok = x.abs() < f64::INFINITY;
-                finite[lane] += usize::from(ok);
-                lo[lane] = if ok && x < lo[lane] { x } else { lo[lane] };
-                hi[lane] = if ok && x > hi[lane] { x } else { hi[lane] };
+            for lane in 0..LANES {
+                let x = chunk[lane];
+                finite[lane] += u64::from(x.abs() < f64::INFINITY);
+                lo[lane] = if x < lo[lane] { x } else { lo[lane] };
+                hi[lane] = if x > hi[lane] { x } else { hi[lane] };
             }
         }
         for &x in lanes.remainder() {
-            if x.is_finite() {
-                finite[0] += 1;
-                lo[0] = lo[0].min(x);
-                hi[0] = hi[0].max(x);
-            }
+            finite[0] += u64::from(x.is_finite());
+            lo[0] = lo[0].min(x);
+            hi[0] = hi[0].max(x);
         }
     }
-    let finite = finite.iter().sum();
+    let finite = finite.iter().sum::<u64>() as usize;
+    let all_finite = finite == total;
+    let (lo, hi) = if all_finite {
+        (
+            lo.iter().copied().fold(f64::INFINITY, f64::min),
+            hi.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        )
+    } else {
+        sample
+            .values()
+            .filter(|x| x.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+                (lo.min(x), hi.max(x))
+            })
+    };
     Scan {
         finite,
-        all_finite: finite == total,
-        lo: lo.iter().copied().fold(f64::INFINITY, f64::min),
-        hi: hi.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        all_finite,
+        lo,
+        hi,
     }
 }
 
