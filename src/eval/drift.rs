@@ -14,21 +14,29 @@ pub fn evaluate_drift(
     columns: &[Vec<String>],
     inputs: &GateInputs<'_>,
 ) -> (Vec<CheckOutcome>, Vec<MetricId>) {
-    let (mut outcomes, mut metrics) = (Vec::new(), Vec::new());
-    for (i, check) in plan.checks.iter().enumerate() {
-        if check.metric().id == MetricId::ShareDrifted {
-            continue;
-        }
-        for column in columns.get(i).into_iter().flatten() {
+    use rayon::prelude::*;
+    let tests: Vec<(usize, &DriftCheck, &String)> = plan
+        .checks
+        .iter()
+        .enumerate()
+        .filter(|(_, check)| check.metric().id != MetricId::ShareDrifted)
+        .flat_map(|(i, check)| {
+            let listed = columns.get(i).into_iter().flatten();
+            listed.map(move |column| (i, check, column))
+        })
+        .collect();
+    // Columns are tested in parallel, as a gate's checks are; the order stays the policy's.
+    let (mut outcomes, mut metrics): (Vec<CheckOutcome>, Vec<MetricId>) = tests
+        .par_iter()
+        .map(|&(i, check, column)| {
             let id = format!("drift.{}.{column}", i + 1);
             let one = match check {
                 DriftCheck::Written(written) => for_column(written.clone(), column),
                 DriftCheck::Auto(auto) => evidently_check(auto, column, inputs),
             };
-            outcomes.push(column_outcome(&id, &one, column, inputs));
-            metrics.push(one.metric.id);
-        }
-    }
+            (column_outcome(&id, &one, column, inputs), one.metric.id)
+        })
+        .unzip();
     let tested = outcomes.len();
     for (i, check) in plan.checks.iter().enumerate() {
         if let DriftCheck::Written(check) = check
