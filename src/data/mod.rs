@@ -14,6 +14,7 @@ pub use error::DataError;
 pub use files::{FileDigest, resolve as resolve_files};
 pub use join::{JoinStats, pair_rows};
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use polars::prelude::*;
@@ -300,6 +301,22 @@ impl Floats {
                 .map(|array| array.values().as_slice())
                 .collect(),
             FloatsRepr::Owned(values) => vec![values],
+        }
+    }
+
+    /// The values as one slice, joined for the caller alone when the column has several chunks:
+    /// for metrics that copy their input anyway (to sort it), so that no joined copy stays
+    /// cached beside the chunks for the rest of the run.
+    pub fn contiguous(&self) -> Cow<'_, [f64]> {
+        match &self.0 {
+            FloatsRepr::Shared { chunked, joined } => match chunked.cont_slice() {
+                Ok(values) => Cow::Borrowed(values),
+                Err(_) => match joined.get() {
+                    Some(values) => Cow::Borrowed(values),
+                    None => Cow::Owned(self.values().collect()),
+                },
+            },
+            FloatsRepr::Owned(values) => Cow::Borrowed(values),
         }
     }
 

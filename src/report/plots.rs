@@ -111,8 +111,8 @@ fn roc(name: &str, values: &Values<'_>, label: &str, score: &str) -> Option<Curv
     let scores = values.f64s(score).ok()?;
     let (labels, scores): (Vec<bool>, Vec<f64>) = labels
         .iter()
-        .zip(scores.iter())
-        .filter_map(|(l, s)| Some(((*l)?, *s)))
+        .zip(scores.values())
+        .filter_map(|(l, s)| Some(((*l)?, s)))
         .unzip();
     let points = figures::roc_points(&labels, &scores, ROC_POINTS);
     (!points.is_empty()).then(|| Curve {
@@ -154,6 +154,8 @@ fn histogram(
         }
         Binning::EqualWidth => (None, Vec::new(), None),
     };
+    // Drawn from copies made here, not cached: a report should not double a run's memory.
+    let (t, b) = (t.contiguous(), b.contiguous());
     let edges = edges.unwrap_or_else(|| match cap {
         // `histogram_edges` skips non-finite values itself; only a cap needs filtered copies.
         None => figures::histogram_edges(&t, &b, BINS),
