@@ -211,6 +211,21 @@ impl Setup {
         serde_json::from_str(text).unwrap_or_else(|e| panic!("history `{text}`: {e}"))
     }
 
+    /// Sets canaryTrafficPercent by hand, as an operator or a sync would.
+    fn set_share(&self, percent: Value) {
+        let patch = serde_json::json!({"spec": {"predictor": {"canaryTrafficPercent": percent}}});
+        self.api.patch(&self.isvc, patch);
+    }
+
+    /// `verdict rollback --apply` refuses with `message` and changes nothing.
+    fn rollback_refused(&self, message: &str) {
+        let before = self.percent();
+        let (run, _) = self.rollback(true);
+        let run = run.expect_code(2);
+        assert!(run.stderr.contains(message), "{}", run.stderr);
+        assert_eq!(self.percent(), before);
+    }
+
     fn percent(&self) -> Option<i64> {
         self.api.get(&self.isvc)["spec"]["predictor"]["canaryTrafficPercent"].as_i64()
     }
@@ -527,19 +542,8 @@ fn a_manual_rollback_mid_canary_sends_traffic_back_and_withdraws_the_challenger(
         "{json}"
     );
     // The share raised by hand since: not "already rolled back", and not patched over.
-    s.api.patch(
-        &s.isvc,
-        serde_json::json!({"spec": {"predictor": {"canaryTrafficPercent": 30}}}),
-    );
-    let (run, _) = s.rollback(true);
-    let run = run.expect_code(2);
-    assert!(
-        run.stderr
-            .contains("rolled back with canaryTrafficPercent 0, but it is 30 now"),
-        "{}",
-        run.stderr
-    );
-    assert_eq!(s.percent(), Some(30));
+    s.set_share(30.into());
+    s.rollback_refused("rolled back with canaryTrafficPercent 0, but it is 30 now");
 }
 
 #[test]
@@ -694,20 +698,9 @@ fn a_rollback_after_an_unfinished_promotion_serves_the_stable_version_and_withdr
         "{json}"
     );
     // A share set by hand since would send traffic to the rolled-back revision again.
-    let share = |percent: serde_json::Value| {
-        let patch = serde_json::json!({"spec": {"predictor": {"canaryTrafficPercent": percent}}});
-        s.api.patch(&s.isvc, patch);
-    };
-    share(40.into());
-    let (run, _) = s.rollback(true);
-    let run = run.expect_code(2);
-    assert!(
-        run.stderr
-            .contains("canaryTrafficPercent unset, but it is 40 now"),
-        "{}",
-        run.stderr
-    );
-    share(serde_json::Value::Null);
+    s.set_share(40.into());
+    s.rollback_refused("canaryTrafficPercent unset, but it is 40 now");
+    s.set_share(Value::Null);
     // A @challenger set by hand on a version whose gate failed takes no traffic.
     set_tag(&s.uri, &s.model, "3", "verdict.gate", "failed");
     set_alias(&s.uri, &s.model, "challenger", "3");
