@@ -26,6 +26,7 @@
 
 use std::collections::BTreeMap;
 
+use super::histogram::count_in_edges;
 use super::sample::{Sample, Scan, scan};
 use super::two_sample::finite_pair;
 use super::{MetricResult, Undefined};
@@ -370,50 +371,6 @@ fn linspace(start: f64, stop: f64, num: usize) -> Vec<f64> {
     edges
 }
 
-/// `np.histogram(values, edges)` counts for the `np.linspace` edges of [`sturges_edges`] (at
-/// least two, strictly increasing, spanning every value).
-///
-/// A value's position in bins, `(x - lo) * scale`, is off from the exact one by a few roundings,
-/// and so is each edge (`i * step + lo`): together less than `margin` bins (below). A value whose
-/// position is farther than `margin` from a whole number lies inside the bin it truncates to;
-/// the few others are placed by comparing with the edges numpy actually compares with, so float
-/// rounding can never misplace a value.
-fn count_in_edges(values: Sample<'_>, edges: &[f64]) -> Vec<u64> {
-    let bins = edges.len() - 1;
-    let last = bins - 1;
-    let (lo, hi) = (edges[0], edges[bins]);
-    let scale = bins as f64 / (hi - lo);
-    // Each rounding is at most an ulp of the largest magnitude, i.e. `magnitude / (hi - lo)`
-    // of the range, times `bins` in bins; 64 of them is far more than the handful there are.
-    let margin = 64.0 * bins as f64 * lo.abs().max(hi.abs()) / (hi - lo) * f64::EPSILON;
-    let exact = |x: f64| {
-        // `as usize` saturates: negative guesses become 0, huge ones are clamped below.
-        let mut i = (((x - lo) * scale) as usize).min(last);
-        while i > 0 && x < edges[i] {
-            i -= 1;
-        }
-        while i < last && x >= edges[i + 1] {
-            i += 1;
-        }
-        i
-    };
-    let mut counts = vec![0u64; bins];
-    for run in values.runs() {
-        for &x in run {
-            let position = (x - lo) * scale;
-            let whole = position as u32;
-            let fraction = position - f64::from(whole);
-            let bin = if fraction > margin && fraction < 1.0 - margin && (whole as usize) < bins {
-                whole as usize
-            } else {
-                exact(x)
-            };
-            counts[bin] += 1;
-        }
-    }
-    counts
-}
-
 fn quantile_buckets(reference: Sample<'_>, current: Sample<'_>, n: usize) -> Buckets {
     let cuts = quantile_cuts(reference.values().collect(), n);
     Buckets {
@@ -508,15 +465,6 @@ fn count_by_cuts(values: Sample<'_>, cuts: &[f64]) -> Vec<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn last_bin_holds_its_right_edge() {
-        let edges = [0.0, 1.0, 2.0];
-        assert_eq!(
-            count_in_edges(Sample::One(&[0.0, 0.5, 1.0, 2.0]), &edges),
-            vec![2, 2]
-        );
-    }
 
     /// numpy's rule, by comparing with every edge.
     fn count_by_comparison(values: &[f64], edges: &[f64]) -> Vec<u64> {

@@ -35,6 +35,7 @@ pub mod calibration;
 pub mod classification;
 pub mod divergence;
 pub mod frequency;
+mod histogram;
 pub(crate) mod input;
 pub mod kolmogorov;
 pub mod ks;
