@@ -68,6 +68,18 @@ pub struct Http {
     planned: Option<Mutex<Vec<PlannedCall>>>,
 }
 
+/// Whether a request may be sent again when its first answer leaves its effect unknown (a
+/// timeout, a 5xx).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resend {
+    /// Sending it twice does what sending it once does: reads, sets, deletes, patches guarded by
+    /// a resource version.
+    Idempotent,
+    /// Each one creates something (an MLflow run): sent again only when it cannot have arrived
+    /// (no connection) or was refused unread (429).
+    Once,
+}
+
 pub struct Response {
     pub status: u16,
     pub body: String,
@@ -157,7 +169,7 @@ impl Http {
 
     /// A read: always sent, also in dry-run mode.
     pub fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Response, ExecError> {
-        self.send(reqwest::Method::GET, path, query, None)
+        self.send(reqwest::Method::GET, path, query, None, Resend::Idempotent)
     }
 
     /// A write: sent with `--apply`, recorded otherwise (answering `None`).
@@ -166,6 +178,7 @@ impl Http {
         method: reqwest::Method,
         path: &str,
         body: Body,
+        resend: Resend,
     ) -> Result<Option<Response>, ExecError> {
         if let Some(planned) = &self.planned {
             let call = PlannedCall {
@@ -182,7 +195,7 @@ impl Http {
             }
             return Ok(None);
         }
-        self.send(method, path, &[], Some(body)).map(Some)
+        self.send(method, path, &[], Some(body), resend).map(Some)
     }
 
     fn send(
@@ -191,6 +204,7 @@ impl Http {
         path: &str,
         query: &[(&str, &str)],
         body: Option<Body>,
+        resend: Resend,
     ) -> Result<Response, ExecError> {
         let url = format!("{}{path}", self.base);
         let mut attempt = 1;
@@ -215,9 +229,10 @@ impl Http {
                 let text = response.text().await?;
                 Ok::<_, reqwest::Error>((status, text))
             });
+            let unknown_effect_retryable = resend == Resend::Idempotent;
             let retryable = match &outcome {
-                Ok((status, _)) => *status == 429 || *status >= 500,
-                Err(e) => e.is_connect() || e.is_timeout(),
+                Ok((status, _)) => *status == 429 || (*status >= 500 && unknown_effect_retryable),
+                Err(e) => e.is_connect() || (e.is_timeout() && unknown_effect_retryable),
             };
             if retryable && attempt < self.options.attempts {
                 std::thread::sleep(self.options.backoff * 2u32.pow(attempt - 1));

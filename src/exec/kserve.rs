@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::ExecError;
-use super::http::{Body, Http, HttpOptions, PlannedCall};
+use super::http::{Body, Http, HttpOptions, PlannedCall, Resend};
 use super::kubeconfig::{self, Selection};
 
 const SERVICE: &str = "Kubernetes";
@@ -189,9 +189,12 @@ impl Kserve {
             }
         }
         let path = self.path();
-        let Some(response) = self
-            .http
-            .write(Method::PATCH, &path, Body::MergePatch(body))?
+        let Some(response) = self.http.write(
+            Method::PATCH,
+            &path,
+            Body::MergePatch(body),
+            Resend::Idempotent,
+        )?
         else {
             return Ok(None);
         };

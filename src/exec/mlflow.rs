@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::ExecError;
-use super::http::{Auth, Body, Http, HttpOptions, PlannedCall};
+use super::http::{Auth, Body, Http, HttpOptions, PlannedCall, Resend};
 
 const API: &str = "/api/2.0/mlflow";
 const SERVICE: &str = "MLflow";
@@ -94,9 +94,14 @@ impl Mlflow {
         parse(path, &response.body)
     }
 
-    fn post(&self, path: &str, body: Value) -> Result<Option<Value>, ExecError> {
+    fn post(&self, path: &str, body: Value, resend: Resend) -> Result<Option<Value>, ExecError> {
         self.http
-            .write(Method::POST, &format!("{API}/{path}"), Body::Json(body))?
+            .write(
+                Method::POST,
+                &format!("{API}/{path}"),
+                Body::Json(body),
+                resend,
+            )?
             .map(|r| parse(path, &r.body))
             .transpose()
     }
@@ -128,6 +133,7 @@ impl Mlflow {
         self.post(
             "registered-models/alias",
             json!({"name": model, "alias": alias, "version": version}),
+            Resend::Idempotent,
         )?;
         Ok(())
     }
@@ -138,6 +144,7 @@ impl Mlflow {
             Method::DELETE,
             &format!("{API}/registered-models/alias"),
             Body::Json(json!({"name": model, "alias": alias})),
+            Resend::Idempotent,
         )?;
         Ok(())
     }
@@ -186,6 +193,7 @@ impl Mlflow {
         self.post(
             "model-versions/set-tag",
             json!({"name": model, "version": version, "key": key, "value": value}),
+            Resend::Idempotent,
         )?;
         Ok(())
     }
@@ -211,7 +219,12 @@ impl Mlflow {
             Err(e) if e.status() == Some(404) => {}
             Err(e) => return Err(e),
         }
-        match self.post("experiments/create", json!({"name": name})) {
+        // Sent again, a create that had arrived is refused as existing, which is handled below.
+        match self.post(
+            "experiments/create",
+            json!({"name": name}),
+            Resend::Idempotent,
+        ) {
             Ok(Some(body)) => Ok(Some(string_at(
                 &body,
                 &["experiment_id"],
@@ -243,7 +256,8 @@ impl Mlflow {
             .map(|(k, v)| json!({"key": k, "value": v}))
             .collect();
         let body = json!({"experiment_id": experiment_id, "run_name": name, "start_time": now_ms(), "tags": tags});
-        let Some(answer) = self.post("runs/create", body)? else {
+        // A run created twice would leave a second, never finished run beside the trail.
+        let Some(answer) = self.post("runs/create", body, Resend::Once)? else {
             return Ok(None);
         };
         Ok(Some(Run {
@@ -279,6 +293,7 @@ impl Mlflow {
         self.post(
             "runs/log-batch",
             json!({"run_id": run_id, "metrics": metrics, "params": params}),
+            Resend::Idempotent,
         )?;
         Ok(())
     }
@@ -287,6 +302,7 @@ impl Mlflow {
         self.post(
             "runs/update",
             json!({"run_id": run_id, "status": "FINISHED", "end_time": now_ms()}),
+            Resend::Idempotent,
         )?;
         Ok(())
     }
@@ -313,6 +329,7 @@ impl Mlflow {
                 root.trim_matches('/')
             ),
             Body::Bytes { bytes, description },
+            Resend::Idempotent,
         )?;
         Ok(())
     }

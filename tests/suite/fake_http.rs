@@ -1,6 +1,7 @@
 //! Loopback HTTP stand-ins for fault tests: a proxy in front of the real MLflow server that
-//! dies after a number of requests (the server stopped mid-promotion), and a server that
-//! answers every request the same way (5xx, 401, or too slowly).
+//! dies after a number of requests (the server stopped mid-promotion), one that fails the
+//! requests of one endpoint, and a server that answers every request the same way (5xx, 401, or
+//! too slowly).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -64,15 +65,45 @@ pub fn dying_proxy(upstream: &str, alive_for: usize) -> FakeServer {
 pub fn fixed(status: u16, delay: Duration) -> FakeServer {
     serve(move |_, _, stream| {
         std::thread::sleep(delay);
-        let body = format!(
-            "{{\"error_code\":\"FAKE_{status}\",\"message\":\"answered {status} by the test\"}}"
-        );
-        let _ = write!(
-            stream,
-            "HTTP/1.1 {status} Fake\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
+        answer(stream, status);
     })
+}
+
+/// Forwards requests to `upstream` (host:port), except those whose request line contains
+/// `failing`: those are answered with `status` and counted in the second value.
+pub fn failing_path(
+    upstream: &str,
+    failing: &'static str,
+    status: u16,
+) -> (FakeServer, Arc<AtomicUsize>) {
+    let upstream = upstream.trim_start_matches("http://").to_string();
+    let failed = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&failed);
+    let server = serve(move |_, request, stream| {
+        let line = request.split(|b| *b == b'\n').next().unwrap_or_default();
+        if String::from_utf8_lossy(line).contains(failing) {
+            counter.fetch_add(1, Ordering::SeqCst);
+            answer(stream, status);
+        } else if let Ok(mut up) = TcpStream::connect(&upstream) {
+            let _ = up.write_all(&request);
+            let mut answer = Vec::new();
+            let _ = up.read_to_end(&mut answer);
+            let _ = stream.write_all(&answer);
+        }
+    });
+    (server, failed)
+}
+
+/// `status` with a JSON error body, as MLflow answers errors.
+fn answer(stream: &mut TcpStream, status: u16) {
+    let body = format!(
+        "{{\"error_code\":\"FAKE_{status}\",\"message\":\"answered {status} by the test\"}}"
+    );
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status} Fake\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
 }
 
 fn serve(handle: impl Fn(usize, Vec<u8>, &mut TcpStream) + Send + Sync + 'static) -> FakeServer {

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use verdict::exec::http::{Body, Http, HttpOptions};
+use verdict::exec::http::{Body, Http, HttpOptions, Resend};
 use verdict::exec::kserve::{self, Kserve, Readiness};
 use verdict::exec::kubeconfig::{self, Selection};
 
@@ -83,6 +83,7 @@ impl Api {
                 reqwest::Method::POST,
                 "/apis/serving.kserve.io/v1beta1/namespaces/default/inferenceservices",
                 Body::Json(object),
+                Resend::Once,
             )
             .expect("create isvc");
         self.reconcile(name);
@@ -141,6 +142,7 @@ impl Api {
                 reqwest::Method::PATCH,
                 &format!("{}/status", Self::path(name)),
                 Body::MergePatch(status),
+                Resend::Idempotent,
             )
             .expect("write status");
     }
@@ -152,6 +154,7 @@ impl Api {
                 reqwest::Method::PATCH,
                 &Self::path(name),
                 Body::MergePatch(patch),
+                Resend::Idempotent,
             )
             .expect("patch isvc");
     }
@@ -166,6 +169,7 @@ impl Api {
                 reqwest::Method::PATCH,
                 &format!("{}/status", Self::path(name)),
                 Body::MergePatch(patch),
+                Resend::Idempotent,
             )
             .expect("write status");
     }

@@ -10,7 +10,7 @@ use verdict::exec::aliases::{self, Aliases};
 use verdict::exec::http::HttpOptions;
 use verdict::exec::mlflow::Mlflow;
 
-use crate::fake_http::{dying_proxy, fixed};
+use crate::fake_http::{dying_proxy, failing_path, fixed};
 use crate::support::{TempDir, Verdict, root};
 
 const NOW: &str = "2026-11-26T00:00:00Z";
@@ -468,6 +468,40 @@ fn server_errors_are_retried_with_backoff_then_reported() {
         3,
         "three attempts"
     );
+}
+
+#[test]
+fn a_run_is_created_once_even_when_its_answer_is_lost() {
+    let Some(uri) = server() else { return };
+    let model = registered_model(&uri, "once", 1);
+    let through = |proxy: &str| {
+        let options = HttpOptions {
+            timeout: Duration::from_secs(10),
+            attempts: 3,
+            backoff: Duration::from_millis(10),
+            insecure_tls: false,
+        };
+        Mlflow::connect_with(Some(proxy), true, options).expect("client")
+    };
+    // A 5xx may come after the run was made: sending the create again could make a second.
+    let (proxy, failed) = failing_path(&uri, "/runs/create", 503);
+    let mlflow = through(&proxy.uri);
+    let experiment = mlflow
+        .experiment(&model)
+        .ok()
+        .flatten()
+        .expect("experiment");
+    let error = mlflow.create_run(&experiment, "gate", &[]).err();
+    assert!(error.is_some_and(|e| e.to_string().contains("HTTP 503")));
+    assert_eq!(failed.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // Setting a tag twice is setting it once: that is tried three times.
+    let (proxy, failed) = failing_path(&uri, "/model-versions/set-tag", 503);
+    assert!(
+        through(&proxy.uri)
+            .set_version_tag(&model, "1", "k", "v")
+            .is_err()
+    );
+    assert_eq!(failed.load(std::sync::atomic::Ordering::SeqCst), 3);
 }
 
 #[test]
