@@ -20,6 +20,7 @@ use crate::canary::{CanaryError, CanaryState, Decision, Phase};
 use crate::exec::aliases::Aliases;
 use crate::exec::http::PlannedCall;
 use crate::exec::{ExecError, kserve};
+use crate::report::canary::StageDecision;
 use crate::source::PolicyFile;
 
 #[derive(Clone, Copy)]
@@ -110,9 +111,7 @@ fn rollback(
             // The last canary was rolled back and withdrawn: nothing is left to undo, unless
             // its share was raised since (by hand, or a sync re-applying an old manifest).
             Some(s) if s.phase == Phase::RolledBack => {
-                let (canary, _) = apply::serving_location(&target, &isvc, &s.version)?;
-                let serves_canary = kserve::served_location(&isvc.object) == Some(canary);
-                if let Some(message) = share_edited_since(s, serves_canary, isvc.canary_percent) {
+                if let Some(message) = share_edited_since(s, isvc.canary_percent) {
                     return Err(ExecError::Precondition {
                         message,
                         help: Some(
@@ -178,14 +177,15 @@ fn rollback(
 }
 
 /// Why the InferenceService no longer holds the share `state`'s rollback left, if it does not.
-/// A rollback mid-canary set the share to 0 and left the canary's model in the spec; one that
-/// served the stable version whole (after a promotion) put that model in and removed the field.
-fn share_edited_since(
-    state: &CanaryState,
-    serves_canary: bool,
-    percent: Option<i64>,
-) -> Option<String> {
-    let left = serves_canary.then_some(0);
+/// A rollback mid-canary closed the stage history with `rollback` and set the share to 0; one
+/// after a promotion, finished or not, kept the history ending with `promote` and served the
+/// stable version whole, without the field.
+fn share_edited_since(state: &CanaryState, percent: Option<i64>) -> Option<String> {
+    let served_whole = state
+        .history
+        .last()
+        .is_some_and(|stage| stage.decision == Some(StageDecision::Promote));
+    let left = (!served_whole).then_some(0);
     let show = |p: Option<i64>| p.map_or_else(|| "unset".to_string(), |p| p.to_string());
     (percent != left).then(|| {
         format!(

@@ -45,8 +45,8 @@ pub struct Scan {
 const LANES: usize = 8;
 
 /// One pass in lanes the compiler vectorises, so a 10M-row column is read at memory speed. The
-/// range it keeps skips NaN but not ±inf; a sample holding any non-finite value (rare) is read
-/// a second time for the range of its finite values.
+/// range it keeps skips NaN but not ±inf; a sample holding any non-finite value (NaN, ±inf, or
+/// a null read as NaN) is read a second time for the range of its finite values.
 pub fn scan(sample: Sample<'_>) -> Scan {
     let mut lo = [f64::INFINITY; LANES];
     let mut hi = [f64::NEG_INFINITY; LANES];

@@ -639,12 +639,18 @@ fn a_rollback_after_an_unfinished_promotion_serves_the_stable_version_and_withdr
     // The promote patch of version 2 went through, then MLflow was unreachable: @champion is
     // still version 1 (the stable version), @challenger still version 2. An older @previous
     // (version 3 here) must not come back.
+    let mut history = s.history();
+    history.push(serde_json::json!({
+        "stage": 1, "percent": 5, "started": at(0), "ended": at(20),
+        "decision": "promote", "requests": 160, "reason": null,
+    }));
     s.api.patch(
         &s.isvc,
         serde_json::json!({
             "metadata": {"annotations": {
                 "verdict.dev/canary-phase": "promoted",
                 "verdict.dev/canary-percent": "100",
+                "verdict.dev/canary-history": Value::Array(history).to_string(),
             }},
             "spec": {"predictor": {"canaryTrafficPercent": null}},
         }),
