@@ -166,9 +166,14 @@ fn promote(uri: &str, policy: &str, version: &str, extra: &[&str]) -> crate::sup
 }
 
 fn client(uri: &str) -> Mlflow {
+    client_trying(uri, 1)
+}
+
+/// A client that sends a retryable request up to `attempts` times.
+fn client_trying(uri: &str, attempts: u32) -> Mlflow {
     let options = HttpOptions {
         timeout: Duration::from_secs(10),
-        attempts: 1,
+        attempts,
         backoff: Duration::from_millis(10),
         insecure_tls: false,
     };
@@ -474,15 +479,7 @@ fn server_errors_are_retried_with_backoff_then_reported() {
 fn a_run_is_created_once_even_when_its_answer_is_lost() {
     let Some(uri) = server() else { return };
     let model = registered_model(&uri, "once", 1);
-    let through = |proxy: &str| {
-        let options = HttpOptions {
-            timeout: Duration::from_secs(10),
-            attempts: 3,
-            backoff: Duration::from_millis(10),
-            insecure_tls: false,
-        };
-        Mlflow::connect_with(Some(proxy), true, options).expect("client")
-    };
+    let through = |proxy: &str| client_trying(proxy, 3);
     // A 5xx may come after the run was made: sending the create again could make a second.
     let (proxy, failed) = failing_path(&uri, "/runs/create", 503);
     let mlflow = through(&proxy.uri);
