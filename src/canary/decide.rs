@@ -210,8 +210,7 @@ fn mismatch(state: &CanaryState, served: &Served<'_>) -> Option<String> {
             show(served.expected)
         ));
     }
-    // A promotion removes the field; every other patch sets the state's share.
-    let percent = (state.phase != Phase::Promoted).then_some(state.percent);
+    let percent = state.served_share();
     let show = |p: Option<i64>| p.map_or_else(|| "unset".to_string(), |p| p.to_string());
     (served.canary_percent != percent).then(|| {
         format!(

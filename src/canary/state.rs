@@ -147,6 +147,22 @@ impl CanaryState {
         Value::Object(a)
     }
 
+    /// The canaryTrafficPercent verdict's last patch left: the canary's share while it runs,
+    /// none once promoted (the field is removed), and after a rollback 0, or none when the
+    /// rollback served the stable version whole (its history then ends with the promotion it
+    /// undid).
+    pub fn served_share(&self) -> Option<i64> {
+        let ends_promoted = self
+            .history
+            .last()
+            .is_some_and(|stage| stage.decision == Some(StageDecision::Promote));
+        match self.phase {
+            Phase::Running => Some(self.percent),
+            Phase::Promoted => None,
+            Phase::RolledBack => (!ends_promoted).then_some(0),
+        }
+    }
+
     /// The history with the current stage finished at `ended_ms` by `decision`; the oldest
     /// stages give way past [`MAX_HISTORY`].
     pub fn history_closed(

@@ -20,7 +20,6 @@ use crate::canary::{CanaryError, CanaryState, Decision, Phase};
 use crate::exec::aliases::Aliases;
 use crate::exec::http::PlannedCall;
 use crate::exec::{ExecError, kserve};
-use crate::report::canary::StageDecision;
 use crate::source::PolicyFile;
 
 #[derive(Clone, Copy)]
@@ -177,15 +176,8 @@ fn rollback(
 }
 
 /// Why the InferenceService no longer holds the share `state`'s rollback left, if it does not.
-/// A rollback mid-canary closed the stage history with `rollback` and set the share to 0; one
-/// after a promotion, finished or not, kept the history ending with `promote` and served the
-/// stable version whole, without the field.
 fn share_edited_since(state: &CanaryState, percent: Option<i64>) -> Option<String> {
-    let served_whole = state
-        .history
-        .last()
-        .is_some_and(|stage| stage.decision == Some(StageDecision::Promote));
-    let left = (!served_whole).then_some(0);
+    let left = state.served_share();
     let show = |p: Option<i64>| p.map_or_else(|| "unset".to_string(), |p| p.to_string());
     (percent != left).then(|| {
         format!(

@@ -279,8 +279,8 @@ impl Slice {
 /// A numeric column as f64 values.
 ///
 /// An f64 column without nulls stays in the frame's own chunks (no copy: two 10M-row slices with
-/// 24 columns would otherwise copy 3.8 GB): [`Floats::sample`] reads them where they lie, and
-/// the first reader that needs one contiguous slice joins them once. Anything else is converted,
+/// 24 columns would otherwise copy 3.8 GB): [`Floats::runs`] and [`Floats::values`] read them
+/// where they lie, and the first reader that needs one contiguous slice joins them once. Anything else is converted,
 /// nulls becoming NaN so the metrics report them as non-finite.
 pub struct Floats(FloatsRepr);
 
@@ -309,14 +309,13 @@ impl Floats {
     /// cached beside the chunks for the rest of the run.
     pub fn contiguous(&self) -> Cow<'_, [f64]> {
         match &self.0 {
-            FloatsRepr::Shared { chunked, joined } => match chunked.cont_slice() {
-                Ok(values) => Cow::Borrowed(values),
-                Err(_) => match joined.get() {
-                    Some(values) => Cow::Borrowed(values),
-                    None => Cow::Owned(self.values().collect()),
-                },
-            },
-            FloatsRepr::Owned(values) => Cow::Borrowed(values),
+            FloatsRepr::Shared { chunked, joined }
+                if chunked.cont_slice().is_err() && joined.get().is_none() =>
+            {
+                Cow::Owned(self.values().collect())
+            }
+            // One chunk, a join already made, or owned values: no copy.
+            _ => Cow::Borrowed(self),
         }
     }
 

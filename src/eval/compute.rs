@@ -354,30 +354,27 @@ fn numeric_two_sample(
         Bins::Evidently => metrics::binning::Bins::Evidently,
         Bins::Quantile(n) => metrics::binning::Bins::Quantile(n as usize),
     };
-    let binned = |from_buckets: fn(&Buckets) -> MetricResult<f64>| {
-        let (r_runs, c_runs) = (r.runs(), c.runs());
-        let buckets = numeric_buckets(Sample::Runs(&r_runs), Sample::Runs(&c_runs), bins)?;
-        // Each side's buckets hold exactly its finite values.
-        let rows = [&buckets.reference, &buckets.current].map(|counts| counts.iter().sum::<u64>());
-        Ok(two_sample_value(
-            call,
-            from_buckets(&buckets)?,
-            rows.map(|n| n as usize),
-        ))
+    let from_buckets: Option<fn(&Buckets) -> MetricResult<f64>> = match call.id {
+        MetricId::Psi => Some(metrics::psi::psi_from_buckets),
+        MetricId::Kl => Some(metrics::divergence::kl_from_buckets),
+        MetricId::Js => Some(metrics::divergence::js_from_buckets),
+        _ => None,
     };
+    if let Some(from_buckets) = from_buckets {
+        // Binned in place, chunk by chunk.
+        let (r_runs, c_runs) = (r.runs(), c.runs());
+        let binned = numeric_buckets(Sample::Runs(&r_runs), Sample::Runs(&c_runs), bins);
+        return Ok(binned.and_then(|buckets| {
+            // Each side's buckets hold exactly its finite values.
+            let rows = [&buckets.reference, &buckets.current]
+                .map(|counts| counts.iter().sum::<u64>() as usize);
+            Ok(two_sample_value(call, from_buckets(&buckets)?, rows))
+        }));
+    }
     let rows = || {
         let finite = |v: &Floats| v.values().filter(|x| x.is_finite()).count();
         [finite(&r), finite(&c)]
     };
-    let from_buckets = match call.id {
-        MetricId::Psi => Some(metrics::psi::psi_from_buckets as fn(&Buckets) -> _),
-        MetricId::Kl => Some(metrics::divergence::kl_from_buckets as fn(&Buckets) -> _),
-        MetricId::Js => Some(metrics::divergence::js_from_buckets as fn(&Buckets) -> _),
-        _ => None,
-    };
-    if let Some(from_buckets) = from_buckets {
-        return Ok(binned(from_buckets));
-    }
     // The other tests sort or tabulate copies of their input.
     let (r_all, c_all) = (r.contiguous(), c.contiguous());
     let result = match call.id {

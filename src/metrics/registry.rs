@@ -168,6 +168,20 @@ const COUNTED: &[Param] = &[Param {
     kind: ParamKind::ColumnOrPredicate,
 }];
 
+/// A two-sample test on categories, written as its p-value (`.p` accepted), which Evidently
+/// calls drift below 0.05.
+const fn category_test(name: &'static str, id: MetricId, definition: &'static str) -> MetricSpec {
+    MetricSpec {
+        fields: &["p"],
+        evidently_default: Some(DefaultBound {
+            field: Some("p"),
+            op: CmpOp::Ge,
+            threshold: 0.05,
+        }),
+        ..spec(name, id, FEATURE, Sample::Two, Better::Higher, definition)
+    }
+}
+
 const fn spec(
     name: &'static str,
     id: MetricId,
@@ -442,38 +456,16 @@ pub const METRICS: &[MetricSpec] = &[
             "Wasserstein distance over the reference's standard deviation (Evidently wasserstein_distance_norm)",
         )
     },
-    MetricSpec {
-        fields: &["p"],
-        evidently_default: Some(DefaultBound {
-            field: Some("p"),
-            op: CmpOp::Ge,
-            threshold: 0.05,
-        }),
-        ..spec(
-            "chisquare",
-            M::Chisquare,
-            FEATURE,
-            Two,
-            Higher,
-            "p-value of the chi-square test of the current category counts against the reference's, scaled (Evidently chisquare)",
-        )
-    },
-    MetricSpec {
-        fields: &["p"],
-        evidently_default: Some(DefaultBound {
-            field: Some("p"),
-            op: CmpOp::Ge,
-            threshold: 0.05,
-        }),
-        ..spec(
-            "z",
-            M::Z,
-            FEATURE,
-            Two,
-            Higher,
-            "p-value of the two-proportion z-test of the first category's share (Evidently z)",
-        )
-    },
+    category_test(
+        "chisquare",
+        M::Chisquare,
+        "p-value of the chi-square test of the current category counts against the reference's, scaled (Evidently chisquare)",
+    ),
+    category_test(
+        "z",
+        M::Z,
+        "p-value of the two-proportion z-test of the first category's share (Evidently z)",
+    ),
     spec(
         "auto",
         M::Auto,

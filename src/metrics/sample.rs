@@ -23,14 +23,6 @@ impl<'a> Sample<'a> {
     pub fn values(self) -> impl Iterator<Item = f64> {
         self.runs().flat_map(|run| run.iter().copied())
     }
-
-    pub fn len(self) -> usize {
-        self.runs().map(<[f64]>::len).sum()
-    }
-
-    pub fn is_empty(self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// The finite values' count and range, and whether every value was finite.
@@ -102,7 +94,6 @@ mod tests {
         let runs: [&[f64]; 2] = [&a, &b];
         let sample = Sample::Runs(&runs);
         assert_eq!(sample.values().collect::<Vec<_>>(), [1.0, 2.0, 3.0]);
-        assert_eq!(sample.len(), 3);
     }
 
     #[test]

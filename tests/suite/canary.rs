@@ -217,6 +217,17 @@ impl Setup {
         self.api.patch(&self.isvc, patch);
     }
 
+    /// A dry-run `verdict rollback` succeeds and would send nothing.
+    fn rollback_has_nothing_to_do(&self) {
+        let (run, json) = self.rollback(false);
+        run.expect_code(0);
+        assert_eq!(
+            json["planned_calls"].as_array().map(Vec::len),
+            Some(0),
+            "{json}"
+        );
+    }
+
     /// `verdict rollback --apply` refuses with `message` and changes nothing.
     fn rollback_refused(&self, message: &str) {
         let before = self.percent();
@@ -361,13 +372,7 @@ fn a_full_rollout_advances_stage_by_stage_and_moves_the_aliases() {
     assert_eq!(annotations["verdict.dev/canary-phase"], "rolled-back");
     assert_eq!(annotations["verdict.dev/model-version"], "2");
     // Again: nothing left to do, nothing sent.
-    let (run, json) = s.rollback(false);
-    run.expect_code(0);
-    assert_eq!(
-        json["planned_calls"].as_array().map(Vec::len),
-        Some(0),
-        "{json}"
-    );
+    s.rollback_has_nothing_to_do();
 }
 
 #[test]
@@ -534,13 +539,7 @@ fn a_manual_rollback_mid_canary_sends_traffic_back_and_withdraws_the_challenger(
         Some("manual rollback")
     );
     // Run again: already rolled back, nothing to send.
-    let (run, json) = s.rollback(false);
-    run.expect_code(0);
-    assert_eq!(
-        json["planned_calls"].as_array().map(Vec::len),
-        Some(0),
-        "{json}"
-    );
+    s.rollback_has_nothing_to_do();
     // The share raised by hand since: not "already rolled back", and not patched over.
     s.set_share(30.into());
     s.rollback_refused("rolled back with canaryTrafficPercent 0, but it is 30 now");
@@ -696,13 +695,7 @@ fn a_rollback_after_an_unfinished_promotion_serves_the_stable_version_and_withdr
     // Nothing restarts the canary, and nothing is left to roll back.
     let json = s.step(30, 0);
     assert_eq!(json["decision"]["decision"], "hold", "{json}");
-    let (run, json) = s.rollback(false);
-    run.expect_code(0);
-    assert_eq!(
-        json["planned_calls"].as_array().map(Vec::len),
-        Some(0),
-        "{json}"
-    );
+    s.rollback_has_nothing_to_do();
     // A share set by hand since would send traffic to the rolled-back revision again.
     s.set_share(40.into());
     s.rollback_refused("canaryTrafficPercent unset, but it is 40 now");

@@ -262,6 +262,19 @@ fn a_report_that_could_not_decide_conforms() {
 /// A change that breaks a conforming report.
 type Breaking = fn(&mut Value);
 
+/// Each edit of `report` makes the schema report a violation starting with its text.
+fn assert_each_breaks(schema: &Value, report: &Value, broken: &[(&str, Breaking)]) {
+    for (expected, breaking) in broken {
+        let mut copy = report.clone();
+        breaking(&mut copy);
+        let found = violations(schema, &copy);
+        assert!(
+            found.iter().any(|v| v.starts_with(expected)),
+            "expected `{expected}…`, found {found:?}"
+        );
+    }
+}
+
 #[test]
 fn broken_reports_are_rejected_where_they_break() {
     let schema = schema();
@@ -298,15 +311,7 @@ fn broken_reports_are_rejected_where_they_break() {
             r["data"][0]["sha256"] = json!("abc")
         }),
     ];
-    for (expected, breaking) in broken {
-        let mut copy = report.clone();
-        breaking(&mut copy);
-        let found = violations(&schema, &copy);
-        assert!(
-            found.iter().any(|v| v.starts_with(expected)),
-            "expected `{expected}…`, found {found:?}"
-        );
-    }
+    assert_each_breaks(&schema, &report, &broken);
 }
 
 /// The `canary` object of a `canary step` report, checked without the services a real step
@@ -351,13 +356,5 @@ fn the_canary_part_of_a_report_is_checked() {
             r["canary"]["history"][1]["decision"] = json!("hold")
         }),
     ];
-    for (expected, breaking) in broken {
-        let mut copy = report.clone();
-        breaking(&mut copy);
-        let found = violations(&schema, &copy);
-        assert!(
-            found.iter().any(|v| v.starts_with(expected)),
-            "expected `{expected}…`, found {found:?}"
-        );
-    }
+    assert_each_breaks(&schema, &report, &broken);
 }
