@@ -8,12 +8,12 @@ use polars::prelude::StringChunked;
 
 use crate::data::{Floats, Slice, f64_values};
 use crate::metrics::auto::{self, Picked, Storage};
-use crate::metrics::binning::{Buckets, numeric_buckets};
-use crate::metrics::registry::MetricId;
-use crate::metrics::sample::Sample;
+use crate::metrics::binning::Categories;
+use crate::metrics::kernel::{Kernel, Params, Side};
+use crate::metrics::registry::{self, MetricSpec, ParamKind};
+use crate::metrics::rows::Rows;
 use crate::metrics::{self, MetricResult, Undefined};
 use crate::plan::{Bins, MetricCall};
-use crate::stats::bootstrap::Rows;
 
 /// A slice with a cache of the columns already turned into vectors, shared by the checks that
 /// run in parallel.
@@ -191,24 +191,51 @@ impl Columns {
     }
 }
 
-/// Reads the columns of a one-sample metric: label and score, target and prediction, one
-/// column, or the mask of a condition.
-fn columns(call: &MetricCall, values: &Values<'_>, drop_nulls: bool) -> Result<Columns, String> {
+/// The registry entry of a call, by the name written, so that `p99` is p99's entry.
+pub fn spec_of(call: &MetricCall) -> Result<&'static MetricSpec, String> {
+    registry::lookup(&call.name).ok_or_else(|| format!("`{}` has no implementation", call.name))
+}
+
+/// The arguments of a call that are not columns, as its kernel takes them.
+pub fn params(call: &MetricCall) -> Params {
+    Params {
+        number: call.number,
+        bins: match call.bins {
+            Bins::Evidently => metrics::binning::Bins::Evidently,
+            Bins::Quantile(n) => metrics::binning::Bins::Quantile(n as usize),
+        },
+    }
+}
+
+/// Reads the columns a one-sample metric's parameters name: label and score, two numeric
+/// columns (target and prediction), one column, or the mask of a condition.
+fn columns(
+    call: &MetricCall,
+    spec: &MetricSpec,
+    values: &Values<'_>,
+    drop_nulls: bool,
+) -> Result<Columns, String> {
     let plain = |floats| Columns {
         label: None,
         floats,
         flags: Vec::new(),
     };
-    Ok(match call.id {
-        MetricId::Auroc
-        | MetricId::Auprc
-        | MetricId::Logloss
-        | MetricId::Brier
-        | MetricId::Ece
-        | MetricId::Accuracy
-        | MetricId::Precision
-        | MetricId::Recall
-        | MetricId::F1 => {
+    let masked = |predicate: Option<&crate::plan::Predicate>| -> Result<Columns, String> {
+        let predicate = predicate.ok_or("a condition is missing")?;
+        Ok(Columns {
+            label: None,
+            floats: Vec::new(),
+            flags: vec![values.mask(predicate)?],
+        })
+    };
+    let kinds: Vec<ParamKind> = spec
+        .params
+        .iter()
+        .map(|p| p.kind)
+        .filter(|k| *k != ParamKind::Number)
+        .collect();
+    Ok(match kinds.as_slice() {
+        [ParamKind::Label, ParamKind::Column] => {
             let (labels, scores) = labelled(values, call, drop_nulls)?;
             Columns {
                 label: Some(labels),
@@ -216,88 +243,33 @@ fn columns(call: &MetricCall, values: &Values<'_>, drop_nulls: bool) -> Result<C
                 flags: Vec::new(),
             }
         }
-        MetricId::Rmse | MetricId::Mae | MetricId::R2 => {
+        [ParamKind::Column, ParamKind::Column] => {
             let (target, prediction) = paired(values, call, drop_nulls)?;
             plain(vec![
                 Arc::new(Floats::from(target)),
                 Arc::new(Floats::from(prediction)),
             ])
         }
-        MetricId::Count | MetricId::Rate if call.predicate.is_some() => {
-            let predicate = call.predicate.as_ref().ok_or("a condition is missing")?;
-            Columns {
-                label: None,
-                floats: Vec::new(),
-                flags: vec![values.mask(predicate)?],
-            }
+        [ParamKind::Predicate] => masked(call.predicate.as_ref())?,
+        [ParamKind::ColumnOrPredicate] if call.predicate.is_some() => {
+            masked(call.predicate.as_ref())?
         }
-        MetricId::Rate => return Err("a condition is missing".into()),
-        MetricId::Quantile
-        | MetricId::Mean
-        | MetricId::Min
-        | MetricId::Max
-        | MetricId::Sum
-        | MetricId::Std
-        | MetricId::Count => plain(vec![single(values, call, drop_nulls)?]),
-        MetricId::Psi
-        | MetricId::Ks
-        | MetricId::Kl
-        | MetricId::Js
-        | MetricId::Wasserstein
-        | MetricId::Chisquare
-        | MetricId::Z
-        | MetricId::Auto
-        | MetricId::ShareDrifted => {
-            return Err(format!("`{}` compares two slices", call.name));
+        [ParamKind::Column | ParamKind::ColumnOrPredicate] => {
+            plain(vec![single(values, call, drop_nulls)?])
+        }
+        _ => {
+            return Err(format!(
+                "`{}` reads columns verdict cannot give it",
+                call.name
+            ));
         }
     })
 }
 
-/// A one-sample metric on the columns [`columns`] read (or on a resample of them).
+/// A one-sample metric on rows (a slice's, or a resample of them), through its kernel.
 pub fn metric(call: &MetricCall, rows: &Rows<'_>) -> MetricResult<f64> {
-    use metrics::{calibration as cal, classification as cls, regression as reg, summary as sum};
-    let threshold = || {
-        call.number.ok_or_else(|| Undefined::OutOfRange {
-            what: "a threshold is missing".to_string(),
-        })
-    };
-    let (label, first, second) = (rows.label(), rows.float(0), rows.float(1));
-    match call.id {
-        MetricId::Auroc => cls::auroc(label, first),
-        MetricId::Auprc => cls::auprc(label, first),
-        MetricId::Logloss => cal::logloss(label, first),
-        MetricId::Brier => cal::brier(label, first),
-        MetricId::Ece => cal::ece(label, first),
-        MetricId::Accuracy => cls::accuracy(label, first, threshold()?),
-        MetricId::Precision => cls::precision(label, first, threshold()?),
-        MetricId::Recall => cls::recall(label, first, threshold()?),
-        MetricId::F1 => cls::f1(label, first, threshold()?),
-        MetricId::Rmse => reg::rmse(first, second),
-        MetricId::Mae => reg::mae(first, second),
-        MetricId::R2 => reg::r2(first, second),
-        MetricId::Quantile => sum::quantile(first, threshold()?),
-        MetricId::Mean => sum::mean(first),
-        MetricId::Min => sum::min(first),
-        MetricId::Max => sum::max(first),
-        MetricId::Sum => sum::sum(first),
-        MetricId::Std => sum::std(first),
-        MetricId::Count if call.predicate.is_some() => {
-            Ok(rows.flag(0).iter().filter(|m| **m).count() as f64)
-        }
-        MetricId::Count => Ok(first.iter().filter(|v| !v.is_nan()).count() as f64),
-        MetricId::Rate => sum::rate(rows.flag(0)),
-        MetricId::Psi
-        | MetricId::Ks
-        | MetricId::Kl
-        | MetricId::Js
-        | MetricId::Wasserstein
-        | MetricId::Chisquare
-        | MetricId::Z
-        | MetricId::Auto
-        | MetricId::ShareDrifted => Err(Undefined::OutOfRange {
-            what: format!("`{}` compares two slices", call.name),
-        }),
-    }
+    let spec = registry::lookup(&call.name).ok_or(Undefined::IncompatibleStates)?;
+    spec.kernel.value(rows, &params(call))
 }
 
 /// A one-sample metric on a slice, with the columns it read (a confidence bound resamples them).
@@ -306,12 +278,19 @@ pub fn one_sample(
     values: &Values<'_>,
     drop_nulls: bool,
 ) -> Result<(Columns, f64), String> {
-    let columns = columns(call, values, drop_nulls)?;
-    let value = metric(call, &columns.rows()?).map_err(undefined)?;
+    let spec = spec_of(call)?;
+    let params = params(call);
+    let mut state = spec
+        .kernel
+        .start(&params)
+        .ok_or_else(|| format!("`{}` compares two slices", call.name))?;
+    let columns = columns(call, spec, values, drop_nulls)?;
+    state.absorb(columns.rows()?);
+    let value = state.finish(&spec.kernel, &params).map_err(undefined)?;
     Ok((columns, value))
 }
 
-/// A two-sample comparison: the value the check compares, and for KS both parts.
+/// A two-sample comparison: the value the check compares, and for a test its p-value.
 pub struct TwoSample {
     pub value: f64,
     /// The p-value of a test (`ks`, `chisquare`, `z`).
@@ -328,12 +307,46 @@ pub fn two_sample(
     reference: &Values<'_>,
     current: &Values<'_>,
 ) -> Result<TwoSample, String> {
-    let column = &call.columns[0];
-    let compared = if reference.is_text(column) {
-        text_two_sample(call, reference, current)?
-    } else {
-        numeric_two_sample(call, reference, current)?
+    let spec = spec_of(call)?;
+    let Kernel::TwoSample(kernel) = spec.kernel else {
+        return Err(format!("`{}` is not a two-sample metric", call.name));
     };
+    let column = &call.columns[0];
+    let text = reference.is_text(column);
+    if text && call.bins != Bins::Evidently {
+        return Err(format!(
+            "column `{column}` holds text: `bins = quantile(n)` needs numbers (leave `bins` out to compare categories)"
+        ));
+    }
+    if text && kernel.categories.is_none() {
+        return Err(format!(
+            "column `{column}` holds text: `{}` needs numbers ({} compare categories)",
+            call.name,
+            category_tests().join(", ")
+        ));
+    }
+    // Numeric sides borrow the cached columns' runs; these hold them while the sides live.
+    let floats = if text {
+        None
+    } else {
+        Some((reference.f64s(column)?, current.f64s(column)?))
+    };
+    let sides = match &floats {
+        Some((r, c)) => (Side::Numbers(r.runs()), Side::Numbers(c.runs())),
+        None => (categories(reference, column)?, categories(current, column)?),
+    };
+    let compared = kernel
+        .compare(&sides.0, &sides.1, &params(call))
+        .and_then(|compared| {
+            let value = compared
+                .field(call.field.as_deref())
+                .ok_or(Undefined::IncompatibleStates)?;
+            Ok(TwoSample {
+                value,
+                p_value: compared.p_value,
+                rows: [sides.0.rows(), sides.1.rows()],
+            })
+        });
     compared.map_err(|e| {
         format!(
             "{} vs {}, column `{column}`: {e}",
@@ -343,93 +356,19 @@ pub fn two_sample(
     })
 }
 
-fn numeric_two_sample(
-    call: &MetricCall,
-    reference: &Values<'_>,
-    current: &Values<'_>,
-) -> Result<MetricResult<TwoSample>, String> {
-    let column = &call.columns[0];
-    let (r, c) = (reference.f64s(column)?, current.f64s(column)?);
-    let bins = match call.bins {
-        Bins::Evidently => metrics::binning::Bins::Evidently,
-        Bins::Quantile(n) => metrics::binning::Bins::Quantile(n as usize),
-    };
-    let from_buckets: Option<fn(&Buckets) -> MetricResult<f64>> = match call.id {
-        MetricId::Psi => Some(metrics::psi::psi_from_buckets),
-        MetricId::Kl => Some(metrics::divergence::kl_from_buckets),
-        MetricId::Js => Some(metrics::divergence::js_from_buckets),
-        _ => None,
-    };
-    if let Some(from_buckets) = from_buckets {
-        // Binned in place, chunk by chunk.
-        let (r_runs, c_runs) = (r.runs(), c.runs());
-        let binned = numeric_buckets(Sample::Runs(&r_runs), Sample::Runs(&c_runs), bins);
-        return Ok(binned.and_then(|buckets| {
-            // Each side's buckets hold exactly its finite values.
-            let rows = [&buckets.reference, &buckets.current]
-                .map(|counts| counts.iter().sum::<u64>() as usize);
-            Ok(two_sample_value(call, from_buckets(&buckets)?, rows))
-        }));
-    }
-    let rows = || {
-        let finite = |v: &Floats| v.values().filter(|x| x.is_finite()).count();
-        [finite(&r), finite(&c)]
-    };
-    // The other tests sort or tabulate copies of their input.
-    let (r_all, c_all) = (r.contiguous(), c.contiguous());
-    let result = match call.id {
-        MetricId::Ks => {
-            return Ok(metrics::ks::ks_2samp(&r_all, &c_all).map(|ks| TwoSample {
-                value: if call.field.as_deref() == Some("p") {
-                    ks.pvalue
-                } else {
-                    ks.statistic
-                },
-                p_value: Some(ks.pvalue),
-                rows: rows(),
-            }));
-        }
-        MetricId::Wasserstein => metrics::divergence::wasserstein(&r_all, &c_all),
-        MetricId::Chisquare => metrics::frequency::chisquare(&r_all, &c_all),
-        MetricId::Z => metrics::frequency::z(&r_all, &c_all),
-        _ => return Err(format!("`{}` is not a two-sample metric", call.name)),
-    };
-    Ok(result.map(|value| two_sample_value(call, value, rows())))
+fn categories<'v>(values: &Values<'_>, column: &str) -> Result<Side<'v>, String> {
+    let mut counts = Categories::default();
+    counts.absorb(values.texts(column)?.iter());
+    Ok(Side::Categories(counts))
 }
 
-/// Per-category metrics of a text or categorical column.
-fn text_two_sample(
-    call: &MetricCall,
-    reference: &Values<'_>,
-    current: &Values<'_>,
-) -> Result<MetricResult<TwoSample>, String> {
-    use metrics::{divergence, frequency, psi};
-    let column = &call.columns[0];
-    if call.bins != Bins::Evidently {
-        return Err(format!(
-            "column `{column}` holds text: `bins = quantile(n)` needs numbers (leave `bins` out to compare categories)"
-        ));
-    }
-    let (r, c) = (reference.texts(column)?, current.texts(column)?);
-    let rows = [r.len() - r.null_count(), c.len() - c.null_count()];
-    let buckets = match metrics::binning::text_buckets(r.iter(), c.iter()) {
-        Ok(buckets) => buckets,
-        Err(e) => return Ok(Err(e)),
-    };
-    let result = match call.id {
-        MetricId::Psi => psi::psi_from_buckets(&buckets),
-        MetricId::Kl => divergence::kl_from_buckets(&buckets),
-        MetricId::Js => divergence::js_from_buckets(&buckets),
-        MetricId::Chisquare => frequency::chisquare_from_buckets(&buckets),
-        MetricId::Z => frequency::z_from_buckets(&buckets),
-        _ => {
-            return Err(format!(
-                "column `{column}` holds text: `{}` needs numbers (psi, kl, js, chisquare and z compare categories)",
-                call.name
-            ));
-        }
-    };
-    Ok(result.map(|value| two_sample_value(call, value, rows)))
+/// The two-sample metrics that compare categories, for messages.
+fn category_tests() -> Vec<&'static str> {
+    registry::METRICS
+        .iter()
+        .filter(|m| matches!(m.kernel, Kernel::TwoSample(t) if t.categories.is_some()))
+        .map(|m| m.name)
+        .collect()
 }
 
 /// The test `auto` runs on a column: Evidently's default for its storage and counts. When the
@@ -468,14 +407,4 @@ pub fn evidently_test(reference: &Values<'_>, current: &Values<'_>, column: &str
         union,
         r.values().filter(|v| v.is_finite()).count(),
     )
-}
-
-/// A metric's single value; the tests' values are p-values.
-fn two_sample_value(call: &MetricCall, value: f64, rows: [usize; 2]) -> TwoSample {
-    let is_test = matches!(call.id, MetricId::Chisquare | MetricId::Z);
-    TwoSample {
-        value,
-        p_value: is_test.then_some(value),
-        rows,
-    }
 }

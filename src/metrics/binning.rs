@@ -211,16 +211,52 @@ pub fn category_buckets(reference: &[f64], current: &[f64]) -> MetricResult<Buck
     Ok(buckets)
 }
 
+/// Counts per distinct text value of a column, missing values dropped: one side of a
+/// categorical comparison, merged by adding counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Categories(BTreeMap<String, u64>);
+
+impl Categories {
+    pub fn absorb<'v>(&mut self, values: impl IntoIterator<Item = Option<&'v str>>) {
+        for value in values.into_iter().flatten() {
+            match self.0.get_mut(value) {
+                Some(count) => *count += 1,
+                None => {
+                    self.0.insert(value.to_string(), 1);
+                }
+            }
+        }
+    }
+
+    pub fn merge(&mut self, other: &Categories) {
+        for (value, count) in &other.0 {
+            *self.0.entry(value.clone()).or_insert(0) += count;
+        }
+    }
+
+    /// Values counted, nulls excluded.
+    pub fn total(&self) -> u64 {
+        self.0.values().sum()
+    }
+
+    /// Distinct values, however many.
+    pub fn distinct(&self) -> usize {
+        self.0.len()
+    }
+}
+
 /// One bucket per distinct text value of the union, in ascending (code point) order, as
-/// Evidently buckets a categorical column; missing values are dropped first. Either side
-/// without a value is undefined.
-pub fn text_buckets<'a>(
-    reference: impl IntoIterator<Item = Option<&'a str>>,
-    current: impl IntoIterator<Item = Option<&'a str>>,
+/// Evidently buckets a categorical column. Either side without a value is undefined.
+pub fn category_count_buckets(
+    reference: &Categories,
+    current: &Categories,
 ) -> MetricResult<Buckets> {
-    let mut table = BTreeMap::new();
-    tally(&mut table, reference, 0);
-    tally(&mut table, current, 1);
+    let mut table: BTreeMap<&str, [u64; 2]> = BTreeMap::new();
+    for (side, counts) in [reference, current].into_iter().enumerate() {
+        for (value, count) in &counts.0 {
+            table.entry(value).or_insert([0, 0])[side] += count;
+        }
+    }
     let buckets = Buckets {
         reference: table.values().map(|c| c[0]).collect(),
         current: table.values().map(|c| c[1]).collect(),
@@ -231,14 +267,15 @@ pub fn text_buckets<'a>(
     Ok(buckets)
 }
 
-fn tally<'a>(
-    table: &mut BTreeMap<&'a str, [u64; 2]>,
-    values: impl IntoIterator<Item = Option<&'a str>>,
-    side: usize,
-) {
-    for value in values.into_iter().flatten() {
-        table.entry(value).or_insert([0, 0])[side] += 1;
-    }
+/// [`category_count_buckets`] of two text columns' values.
+pub fn text_buckets<'a>(
+    reference: impl IntoIterator<Item = Option<&'a str>>,
+    current: impl IntoIterator<Item = Option<&'a str>>,
+) -> MetricResult<Buckets> {
+    let (mut r, mut c) = (Categories::default(), Categories::default());
+    r.absorb(reference);
+    c.absorb(current);
+    category_count_buckets(&r, &c)
 }
 
 /// `-0.0` and `0.0` are one value to pandas' `nunique` and `value_counts`; adding zero maps

@@ -9,6 +9,12 @@
 
 use super::{MetricResult, input};
 
+use super::kernel::Kernel;
+
+pub const LOGLOSS: Kernel = Kernel::Whole(|rows, _| logloss(rows.label(), rows.float(0)));
+pub const BRIER: Kernel = Kernel::Whole(|rows, _| brier(rows.label(), rows.float(0)));
+pub const ECE: Kernel = Kernel::Whole(|rows, _| ece(rows.label(), rows.float(0)));
+
 /// Mean negative log-likelihood, as `sklearn.metrics.log_loss(label, score, labels=[0, 1])`.
 ///
 /// Scores outside [0, 1] are refused (`OutOfRange`), as scikit-learn refuses them, rather than

@@ -18,6 +18,29 @@ use super::pairwise_sum::{pairwise_sum, pairwise_sum_of};
 use super::sample::Sample;
 use super::two_sample::{finite_pair, into_sorted, sorted_finite_pair};
 
+use super::kernel::{Compared, Kernel, TwoSample};
+
+pub const KL: Kernel = Kernel::TwoSample(TwoSample {
+    numeric: |reference, current, params| {
+        let buckets = numeric_buckets(reference, current, params.bins)?;
+        kl_from_buckets(&buckets).map(Compared::distance)
+    },
+    categories: Some(|buckets| kl_from_buckets(buckets).map(Compared::distance)),
+});
+pub const JS: Kernel = Kernel::TwoSample(TwoSample {
+    numeric: |reference, current, params| {
+        let buckets = numeric_buckets(reference, current, params.bins)?;
+        js_from_buckets(&buckets).map(Compared::distance)
+    },
+    categories: Some(|buckets| js_from_buckets(buckets).map(Compared::distance)),
+});
+pub const WASSERSTEIN: Kernel = Kernel::TwoSample(TwoSample {
+    numeric: |reference, current, _| {
+        wasserstein(&reference.contiguous(), &current.contiguous()).map(Compared::distance)
+    },
+    categories: None,
+});
+
 /// Evidently's floor on the reference spread, so a constant reference does not divide by zero.
 const MIN_NORM: f64 = 0.001;
 

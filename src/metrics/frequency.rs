@@ -18,6 +18,21 @@ use super::pairwise_sum::pairwise_sum;
 use super::{MetricResult, Undefined};
 use crate::stats::{chi2, normal};
 
+use super::kernel::{Compared, Kernel, TwoSample};
+
+pub const CHISQUARE: Kernel = Kernel::TwoSample(TwoSample {
+    numeric: |reference, current, _| {
+        chisquare(&reference.contiguous(), &current.contiguous()).map(Compared::p_value)
+    },
+    categories: Some(|buckets| chisquare_from_buckets(buckets).map(Compared::p_value)),
+});
+pub const Z: Kernel = Kernel::TwoSample(TwoSample {
+    numeric: |reference, current, _| {
+        z(&reference.contiguous(), &current.contiguous()).map(Compared::p_value)
+    },
+    categories: Some(|buckets| z_from_buckets(buckets).map(Compared::p_value)),
+});
+
 /// p-value of Evidently's chi-square test of two numeric samples' values as categories.
 pub fn chisquare(reference: &[f64], current: &[f64]) -> MetricResult<f64> {
     chisquare_from_buckets(&category_buckets(reference, current)?)

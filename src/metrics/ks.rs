@@ -14,6 +14,19 @@ use super::MetricResult;
 use super::kolmogorov::kstwo_sf;
 use super::two_sample::{finite_pair, into_sorted, sorted_finite_pair};
 
+use super::kernel::{Compared, Kernel, TwoSample};
+
+pub const KS: Kernel = Kernel::TwoSample(TwoSample {
+    numeric: |reference, current, _| {
+        let ks = ks_2samp(&reference.contiguous(), &current.contiguous())?;
+        Ok(Compared {
+            statistic: ks.statistic,
+            p_value: Some(ks.pvalue),
+        })
+    },
+    categories: None,
+});
+
 /// scipy's `MAX_AUTO_N`: larger samples get the asymptotic p-value.
 const MAX_EXACT_N: usize = 10_000;
 

@@ -26,6 +26,10 @@ pub enum Undefined {
     OutOfRange { what: String },
     #[error("the two inputs have different lengths ({left} and {right})")]
     LengthMismatch { left: usize, right: usize },
+    /// A state met another metric's state or a kernel it was not started by: a defect in the
+    /// caller, reported rather than computed on.
+    #[error("states of different metrics cannot be combined")]
+    IncompatibleStates,
 }
 
 pub type MetricResult<T = f64> = Result<T, Undefined>;
@@ -37,12 +41,14 @@ pub mod divergence;
 pub mod frequency;
 mod histogram;
 pub(crate) mod input;
+pub mod kernel;
 pub mod kolmogorov;
 pub mod ks;
 pub(crate) mod pairwise_sum;
 pub mod psi;
 pub mod registry;
 pub mod regression;
+pub mod rows;
 pub mod sample;
 pub mod summary;
 pub(crate) mod two_sample;

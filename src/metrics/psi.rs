@@ -11,6 +11,16 @@ use super::binning::{Bins, Buckets, ZeroFill, numeric_buckets};
 use super::pairwise_sum::pairwise_sum;
 use super::sample::Sample;
 
+use super::kernel::{Compared, Kernel, TwoSample};
+
+pub const PSI: Kernel = Kernel::TwoSample(TwoSample {
+    numeric: |reference, current, params| {
+        let buckets = numeric_buckets(reference, current, params.bins)?;
+        psi_from_buckets(&buckets).map(Compared::distance)
+    },
+    categories: Some(|buckets| psi_from_buckets(buckets).map(Compared::distance)),
+});
+
 /// PSI of `current` against `reference`, bucketed by `bins`.
 pub fn psi(reference: &[f64], current: &[f64], bins: Bins) -> MetricResult<f64> {
     psi_from_buckets(&numeric_buckets(

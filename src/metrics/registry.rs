@@ -2,6 +2,8 @@
 //! direction is better and how each is defined. The checker, the evaluator, GRAMMAR.md and
 //! `verdict metrics` all read this table.
 
+use super::kernel::Kernel;
+use super::{calibration, classification, divergence, frequency, ks, psi, regression, summary};
 use crate::ast::CmpOp;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -15,8 +17,10 @@ pub enum MetricId {
     Precision,
     Recall,
     F1,
+    BalancedAccuracy,
     Rmse,
     Mae,
+    Mape,
     R2,
     Quantile,
     Mean,
@@ -90,6 +94,12 @@ pub struct MetricSpec {
     pub fixed_q: Option<f64>,
     pub sample: Sample,
     pub better: Better,
+    /// How it is computed from rows.
+    pub kernel: Kernel,
+    /// Whether an `at` bound may come from a bootstrap of it: not for totals, which grow with
+    /// the rows, nor for extremes, which hang on single rows (a wrong bound would pass what it
+    /// should block).
+    pub bootstrap: bool,
     /// Named parts of the result (`ks(x).p`); the first is the default.
     pub fields: &'static [&'static str],
     /// The test's threshold when Evidently picks it for a column (`auto`).
@@ -170,7 +180,12 @@ const COUNTED: &[Param] = &[Param {
 
 /// A two-sample test on categories, written as its p-value (`.p` accepted), which Evidently
 /// calls drift below 0.05.
-const fn category_test(name: &'static str, id: MetricId, definition: &'static str) -> MetricSpec {
+const fn category_test(
+    name: &'static str,
+    id: MetricId,
+    kernel: Kernel,
+    definition: &'static str,
+) -> MetricSpec {
     MetricSpec {
         fields: &["p"],
         evidently_default: Some(DefaultBound {
@@ -178,13 +193,22 @@ const fn category_test(name: &'static str, id: MetricId, definition: &'static st
             op: CmpOp::Ge,
             threshold: 0.05,
         }),
-        ..spec(name, id, FEATURE, Sample::Two, Better::Higher, definition)
+        ..spec(
+            name,
+            id,
+            kernel,
+            FEATURE,
+            Sample::Two,
+            Better::Higher,
+            definition,
+        )
     }
 }
 
 const fn spec(
     name: &'static str,
     id: MetricId,
+    kernel: Kernel,
     params: &'static [Param],
     sample: Sample,
     better: Better,
@@ -197,6 +221,8 @@ const fn spec(
         fixed_q: None,
         sample,
         better,
+        kernel,
+        bootstrap: true,
         fields: &[],
         evidently_default: None,
         definition,
@@ -209,6 +235,7 @@ const fn percentile(name: &'static str, q: f64, definition: &'static str) -> Met
         ..spec(
             name,
             MetricId::Quantile,
+            summary::QUANTILE,
             COLUMN,
             Sample::One,
             Better::Neither,
@@ -225,6 +252,7 @@ pub const METRICS: &[MetricSpec] = &[
     spec(
         "auroc",
         M::Auroc,
+        classification::AUROC,
         LABEL_SCORE,
         One,
         Higher,
@@ -233,6 +261,7 @@ pub const METRICS: &[MetricSpec] = &[
     spec(
         "auprc",
         M::Auprc,
+        classification::AUPRC,
         LABEL_SCORE,
         One,
         Higher,
@@ -241,6 +270,7 @@ pub const METRICS: &[MetricSpec] = &[
     spec(
         "logloss",
         M::Logloss,
+        calibration::LOGLOSS,
         LABEL_SCORE,
         One,
         Lower,
@@ -249,6 +279,7 @@ pub const METRICS: &[MetricSpec] = &[
     spec(
         "brier",
         M::Brier,
+        calibration::BRIER,
         LABEL_SCORE,
         One,
         Lower,
@@ -257,6 +288,7 @@ pub const METRICS: &[MetricSpec] = &[
     spec(
         "ece",
         M::Ece,
+        calibration::ECE,
         LABEL_SCORE,
         One,
         Lower,
@@ -265,6 +297,7 @@ pub const METRICS: &[MetricSpec] = &[
     spec(
         "accuracy",
         M::Accuracy,
+        classification::ACCURACY,
         LABEL_SCORE_THRESHOLD,
         One,
         Higher,
@@ -273,6 +306,7 @@ pub const METRICS: &[MetricSpec] = &[
     spec(
         "precision",
         M::Precision,
+        classification::PRECISION,
         LABEL_SCORE_THRESHOLD,
         One,
         Higher,
@@ -281,6 +315,7 @@ pub const METRICS: &[MetricSpec] = &[
     spec(
         "recall",
         M::Recall,
+        classification::RECALL,
         LABEL_SCORE_THRESHOLD,
         One,
         Higher,
@@ -289,14 +324,25 @@ pub const METRICS: &[MetricSpec] = &[
     spec(
         "f1",
         M::F1,
+        classification::F1,
         LABEL_SCORE_THRESHOLD,
         One,
         Higher,
         "harmonic mean of precision and recall with `score >= threshold` (scikit-learn f1_score)",
     ),
     spec(
+        "balanced_accuracy",
+        M::BalancedAccuracy,
+        classification::BALANCED_ACCURACY,
+        LABEL_SCORE_THRESHOLD,
+        One,
+        Higher,
+        "mean of the recall of each class with `score >= threshold` (scikit-learn balanced_accuracy_score)",
+    ),
+    spec(
         "rmse",
         M::Rmse,
+        regression::RMSE,
         TARGET_PREDICTION,
         One,
         Lower,
@@ -305,14 +351,25 @@ pub const METRICS: &[MetricSpec] = &[
     spec(
         "mae",
         M::Mae,
+        regression::MAE,
         TARGET_PREDICTION,
         One,
         Lower,
         "mean absolute error (scikit-learn mean_absolute_error)",
     ),
     spec(
+        "mape",
+        M::Mape,
+        regression::MAPE,
+        TARGET_PREDICTION,
+        One,
+        Lower,
+        "mean absolute percentage error, a fraction (scikit-learn mean_absolute_percentage_error)",
+    ),
+    spec(
         "r2",
         M::R2,
+        regression::R2,
         TARGET_PREDICTION,
         One,
         Higher,
@@ -330,6 +387,7 @@ pub const METRICS: &[MetricSpec] = &[
     spec(
         "quantile",
         M::Quantile,
+        summary::QUANTILE,
         COLUMN_Q,
         One,
         Neither,
@@ -338,54 +396,73 @@ pub const METRICS: &[MetricSpec] = &[
     spec(
         "mean",
         M::Mean,
+        summary::MEAN,
         COLUMN,
         One,
         Neither,
         "arithmetic mean (numpy mean)",
     ),
-    spec(
-        "min",
-        M::Min,
-        COLUMN,
-        One,
-        Neither,
-        "smallest value (numpy min)",
-    ),
-    spec(
-        "max",
-        M::Max,
-        COLUMN,
-        One,
-        Neither,
-        "largest value (numpy max)",
-    ),
-    spec(
-        "sum",
-        M::Sum,
-        COLUMN,
-        One,
-        Neither,
-        "sum of the values (numpy sum)",
-    ),
+    MetricSpec {
+        bootstrap: false,
+        ..spec(
+            "min",
+            M::Min,
+            summary::MIN,
+            COLUMN,
+            One,
+            Neither,
+            "smallest value (numpy min)",
+        )
+    },
+    MetricSpec {
+        bootstrap: false,
+        ..spec(
+            "max",
+            M::Max,
+            summary::MAX,
+            COLUMN,
+            One,
+            Neither,
+            "largest value (numpy max)",
+        )
+    },
+    MetricSpec {
+        bootstrap: false,
+        ..spec(
+            "sum",
+            M::Sum,
+            summary::SUM,
+            COLUMN,
+            One,
+            Neither,
+            "sum of the values (numpy sum)",
+        )
+    },
     spec(
         "std",
         M::Std,
+        summary::STD,
         COLUMN,
         One,
         Neither,
         "population standard deviation, ddof 0 (numpy std)",
     ),
-    spec(
-        "count",
-        M::Count,
-        COUNTED,
-        One,
-        Neither,
-        "rows where the column is not null, or where the predicate holds",
-    ),
+    MetricSpec {
+        bootstrap: false,
+        ..spec(
+            "count",
+            M::Count,
+            summary::COUNT,
+            COUNTED,
+            One,
+            Neither,
+            "rows where the column is not null, or where the predicate holds",
+        )
+    },
     spec(
         "rate",
         M::Rate,
+        summary::RATE,
         PREDICATE,
         One,
         Neither,
@@ -396,6 +473,7 @@ pub const METRICS: &[MetricSpec] = &[
         ..spec(
             "psi",
             M::Psi,
+            psi::PSI,
             FEATURE,
             Two,
             Lower,
@@ -412,6 +490,7 @@ pub const METRICS: &[MetricSpec] = &[
         ..spec(
             "ks",
             M::Ks,
+            ks::KS,
             COLUMN,
             Two,
             Lower,
@@ -421,6 +500,7 @@ pub const METRICS: &[MetricSpec] = &[
     spec(
         "kl",
         M::Kl,
+        divergence::KL,
         FEATURE,
         Two,
         Lower,
@@ -435,6 +515,7 @@ pub const METRICS: &[MetricSpec] = &[
         ..spec(
             "js",
             M::Js,
+            divergence::JS,
             FEATURE,
             Two,
             Lower,
@@ -450,6 +531,7 @@ pub const METRICS: &[MetricSpec] = &[
         ..spec(
             "wasserstein",
             M::Wasserstein,
+            divergence::WASSERSTEIN,
             COLUMN,
             Two,
             Lower,
@@ -459,16 +541,19 @@ pub const METRICS: &[MetricSpec] = &[
     category_test(
         "chisquare",
         M::Chisquare,
+        frequency::CHISQUARE,
         "p-value of the chi-square test of the current category counts against the reference's, scaled (Evidently chisquare)",
     ),
     category_test(
         "z",
         M::Z,
+        frequency::Z,
         "p-value of the two-proportion z-test of the first category's share (Evidently z)",
     ),
     spec(
         "auto",
         M::Auto,
+        Kernel::Derived,
         FEATURE,
         Sample::Auto,
         Neither,
@@ -477,6 +562,7 @@ pub const METRICS: &[MetricSpec] = &[
     spec(
         "share_drifted",
         M::ShareDrifted,
+        Kernel::Derived,
         &[],
         Dataset,
         Lower,

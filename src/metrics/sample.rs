@@ -23,6 +23,15 @@ impl<'a> Sample<'a> {
     pub fn values(self) -> impl Iterator<Item = f64> {
         self.runs().flat_map(|run| run.iter().copied())
     }
+
+    /// The values as one slice, copied only when they lie in several runs: for metrics that
+    /// copy their input anyway (to sort or tabulate it).
+    pub fn contiguous(self) -> std::borrow::Cow<'a, [f64]> {
+        match self {
+            Sample::One(values) | Sample::Runs(&[values]) => std::borrow::Cow::Borrowed(values),
+            Sample::Runs(_) => std::borrow::Cow::Owned(self.values().collect()),
+        }
+    }
 }
 
 /// The finite values' count and range, and whether every value was finite.

@@ -25,6 +25,8 @@
 
 use std::thread;
 
+use crate::metrics::input::same_length;
+pub use crate::metrics::rows::Rows;
 use crate::metrics::summary::quantile_sorted;
 use crate::metrics::{MetricResult, Undefined};
 
@@ -35,87 +37,6 @@ pub const DEFAULT_RESAMPLES: usize = 1000;
 /// a stratified recall in release on 2 cores (the gathers miss the cache on every row); without
 /// it, 1000 resamples of 1M rows take 8–10 s, and ten times that at 10M.
 pub const DEFAULT_MAX_ROWS: usize = 100_000;
-
-/// The columns of one slice that a metric reads, all of the same length.
-///
-/// A metric closure receives the resampled rows as a `Rows` too and reads them by position:
-/// `rows.float(0)`, `rows.label()`. A column asked for but not supplied reads as empty, so a
-/// mismatched closure gets `Undefined` from the metric instead of a panic.
-#[derive(Debug, Clone)]
-pub struct Rows<'a> {
-    len: usize,
-    label: Option<&'a [bool]>,
-    floats: Vec<&'a [f64]>,
-    flags: Vec<&'a [bool]>,
-}
-
-impl<'a> Rows<'a> {
-    /// Rows without a label, resampled as one group: `&[values]`, `&[target, prediction]`.
-    pub fn new(floats: &[&'a [f64]]) -> MetricResult<Self> {
-        Self::build(None, floats)
-    }
-
-    /// Rows with a 0/1 label, resampled within each class: `labelled(label, &[score])`.
-    pub fn labelled(label: &'a [bool], floats: &[&'a [f64]]) -> MetricResult<Self> {
-        Self::build(Some(label), floats)
-    }
-
-    /// Adds boolean columns that are data, not strata: the mask of `rate(pred)` is
-    /// `Rows::new(&[])?.with_flags(&[mask])`.
-    pub fn with_flags(mut self, flags: &[&'a [bool]]) -> MetricResult<Self> {
-        if self.label.is_none() && self.floats.is_empty() && self.flags.is_empty() {
-            self.len = flags.first().map_or(0, |f| f.len());
-        }
-        for flag in flags {
-            same_length(self.len, flag.len())?;
-        }
-        self.flags.extend_from_slice(flags);
-        Ok(self)
-    }
-
-    fn build(label: Option<&'a [bool]>, floats: &[&'a [f64]]) -> MetricResult<Self> {
-        let len = label
-            .map(<[bool]>::len)
-            .or_else(|| floats.first().map(|f| f.len()))
-            .unwrap_or(0);
-        for column in floats {
-            same_length(len, column.len())?;
-        }
-        Ok(Rows {
-            len,
-            label,
-            floats: floats.to_vec(),
-            flags: Vec::new(),
-        })
-    }
-
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// The label column, or an empty slice for unlabelled rows.
-    pub fn label(&self) -> &'a [bool] {
-        self.label.unwrap_or(&[])
-    }
-
-    /// The `index`-th float column, or an empty slice if there is none.
-    pub fn float(&self, index: usize) -> &'a [f64] {
-        self.floats.get(index).copied().unwrap_or(&[])
-    }
-
-    /// The `index`-th flag column, or an empty slice if there is none.
-    pub fn flag(&self, index: usize) -> &'a [bool] {
-        self.flags.get(index).copied().unwrap_or(&[])
-    }
-}
-
-fn same_length(left: usize, right: usize) -> MetricResult<()> {
-    crate::metrics::input::same_length(left, right)
-}
 
 /// How to resample.
 #[derive(Debug, Clone, Copy, PartialEq)]

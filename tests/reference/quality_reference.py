@@ -35,8 +35,8 @@ OUT = Path(__file__).with_name("quality.json")
 
 RANKING = ("auroc", "auprc")
 CALIBRATION = ("logloss", "brier", "ece")
-THRESHOLD = ("accuracy", "precision", "recall", "f1")
-REGRESSION = ("rmse", "mae", "r2")
+THRESHOLD = ("accuracy", "precision", "recall", "f1", "balanced_accuracy")
+REGRESSION = ("rmse", "mae", "mape", "r2")
 SUMMARY = ("quantile", "mean", "min", "max", "sum", "std", "count")
 LEVELS = (0.5, 0.9, 0.95, 0.99, 0.999)  # p50, p90, p95, p99, p999
 
@@ -128,9 +128,11 @@ def undefined(metric, inputs, params):
         label = np.asarray(inputs["label"], dtype=bool)
         positives, negatives = int(label.sum()), int((~label).sum())
         predicted = int((inputs["score"] >= params.get("threshold", 0.0)).sum())
-        if metric == "auroc" and positives == 0:
+        # scikit-learn's balanced accuracy on one class averages the one recall it has (with a
+        # warning); verdict refuses it, as it refuses AUROC there.
+        if metric in ("auroc", "balanced_accuracy") and positives == 0:
             return {"kind": "SingleClass", "class": 0}
-        if metric == "auroc" and negatives == 0:
+        if metric in ("auroc", "balanced_accuracy") and negatives == 0:
             return {"kind": "SingleClass", "class": 1}
         if metric == "auprc" and positives == 0:
             return {"kind": "NoPositives"}
@@ -183,12 +185,16 @@ def reference(metric, inputs, params):
         predicted = (s >= params["threshold"]).astype(np.int64)
         if metric == "accuracy":
             return skm.accuracy_score(y, predicted)
+        if metric == "balanced_accuracy":
+            return skm.balanced_accuracy_score(y, predicted)
         score_fn = {"precision": skm.precision_score, "recall": skm.recall_score, "f1": skm.f1_score}
         return score_fn[metric](y, predicted, labels=[0, 1], pos_label=1, zero_division=np.nan)
     if metric == "rmse":
         return skm.root_mean_squared_error(inputs["target"], inputs["prediction"])
     if metric == "mae":
         return skm.mean_absolute_error(inputs["target"], inputs["prediction"])
+    if metric == "mape":
+        return skm.mean_absolute_percentage_error(inputs["target"], inputs["prediction"])
     if metric == "r2":
         return skm.r2_score(inputs["target"], inputs["prediction"])
     if metric == "rate":
@@ -351,6 +357,10 @@ def regression_fixtures(rng):
         "constant_inexact_mean": ([0.1] * 7, [0.1, 0.2, 0.0, 0.1, 0.3, 0.1, 0.1]),
         "n1": ([1.5], [2.0]),
         "n2": ([1.0, 2.0], [1.5, 1.5]),
+        # MAPE divides by max(|y|, eps): zero targets give huge terms, not a division by zero.
+        "zero_targets": ([0.0, 0.0, 1.0, -2.0, -0.0], [0.1, 0.0, 1.5, -2.0, 3.0]),
+        "all_zero_targets_exact": ([0.0, 0.0, 0.0], [0.0, 0.0, 0.0]),
+        "small_targets": ([1e-20, -3e-17, 2.5, 4.0], [2e-20, 0.0, 2.0, 4.4]),
         "nan_and_inf": ([1.0, inf, 3.0, 4.0], [1.0, 2.0, nan, 4.0]),
         "empty": ([], []),
         "length_mismatch": ([1.0, 2.0], [1.0, 2.0, 3.0]),

@@ -431,3 +431,46 @@ gate all {{
     assert!(whole.iter().all(|(a, _)| a.is_number()), "{whole:?}");
     assert_eq!(values(Some(1000)), whole);
 }
+
+/// The two metrics added through the kernel seam, end to end on the bundled samples; the
+/// values are scikit-learn 1.9.1's on the same files (`mean_absolute_percentage_error` of
+/// demand/prediction, `balanced_accuracy_score` of label against `score >= 0.5`).
+#[test]
+fn mape_and_balanced_accuracy_run_in_a_gate() {
+    let dir = TempDir::new("new-metrics");
+    let root = crate::support::root();
+    let policy = |set: &str, check: &str| {
+        let slice = |side: &str| root.join(format!("datasets/{set}/{side}.parquet"));
+        dir.file(
+            &format!("{set}.policy"),
+            format!(
+                "data {{\n  champion = parquet(\"{}\")\n  challenger = parquet(\"{}\")\n}}\ngate g {{\n  {check}\n}}\n",
+                slice("champion").display(),
+                slice("challenger").display()
+            ),
+        )
+    };
+    let run = |policy: String| {
+        let args = ["gate", &policy, "--format", "json"];
+        json(&Verdict::new().args(args).run().stdout)
+    };
+    let close = |value: &serde_json::Value, expected: f64| {
+        let value = value.as_f64().expect("a number");
+        assert!(
+            (value - expected).abs() <= 1e-9 * expected,
+            "{value} vs {expected}"
+        );
+    };
+    let demand = run(policy("demand", "mape(demand, prediction) <= champion"));
+    assert_eq!(demand["verdict"], "pass", "{demand}");
+    close(&demand["checks"][0]["challenger"], 0.07424888431544815);
+    close(&demand["checks"][0]["champion"], 0.08327519218390009);
+    let risk = run(policy(
+        "risk",
+        "balanced_accuracy(label, score, 0.5) >= champion at 95%",
+    ));
+    let check = &risk["checks"][0];
+    close(&check["challenger"], 0.6325082520488222);
+    close(&check["champion"], 0.5907643605805442);
+    assert_eq!(check["confidence"]["method"], "bootstrap", "{check}");
+}

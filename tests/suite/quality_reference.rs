@@ -9,7 +9,10 @@ use std::collections::HashMap;
 
 use crate::support::{SplitMix64, number, undefined_json};
 use serde_json::Value;
-use verdict::metrics::{MetricResult, calibration, classification, regression, summary};
+use verdict::metrics::kernel::Params;
+use verdict::metrics::registry::{self, MetricSpec, ParamKind};
+use verdict::metrics::rows::Rows;
+use verdict::metrics::{MetricResult, summary};
 
 const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reference/quality.json");
 const TOLERANCE: f64 = 1e-9;
@@ -84,45 +87,83 @@ fn quality_metrics_match_the_reference_values() {
     );
 }
 
-/// Runs the case's metric on its columns with its parameters.
+/// Runs the case's metric through its registry kernel, as the evaluator does, on the whole
+/// columns; then again with the rows split into three chunks, the first two absorbed into one
+/// state and the third into another that is merged into it, which must give the same value
+/// (exactly for kernels that keep their rows, to rounding for bounded states).
 fn compute(case: &Value, columns: &Columns) -> MetricResult<f64> {
-    let param = |key: &str| number(&case["params"][key]);
-    let (label, score) = (|| columns.bools("label"), || columns.floats("score"));
-    let (target, prediction) = (|| columns.floats("target"), || columns.floats("prediction"));
-    let values = || columns.floats("values");
-    match case["metric"].as_str().expect("a case names its metric") {
-        "auroc" => classification::auroc(label(), score()),
-        "auprc" => classification::auprc(label(), score()),
-        "accuracy" => classification::accuracy(label(), score(), param("threshold")),
-        "precision" => classification::precision(label(), score(), param("threshold")),
-        "recall" => classification::recall(label(), score(), param("threshold")),
-        "f1" => classification::f1(label(), score(), param("threshold")),
-        "logloss" => calibration::logloss(label(), score()),
-        "brier" => calibration::brier(label(), score()),
-        "ece" => calibration::ece(label(), score()),
-        "rmse" => regression::rmse(target(), prediction()),
-        "mae" => regression::mae(target(), prediction()),
-        "r2" => regression::r2(target(), prediction()),
-        "quantile" => {
-            let direct = summary::quantile(values(), param("q"));
-            let mut sorted = values().to_vec();
-            sorted.sort_unstable_by(f64::total_cmp);
-            let presorted = summary::quantile_sorted(&sorted, param("q"));
-            assert_eq!(
-                direct, presorted,
-                "{}: quantile and quantile_sorted differ",
-                case["name"]
-            );
-            direct
+    let name = case["metric"].as_str().expect("a case names its metric");
+    let spec = registry::lookup(name)
+        .unwrap_or_else(|| panic!("quality.json names an unknown metric `{name}`"));
+    let number = ["threshold", "q"]
+        .iter()
+        .map(|key| &case["params"][key])
+        .find(|v| !v.is_null())
+        .map(number);
+    let params = Params {
+        number,
+        ..Params::default()
+    };
+    let whole = rows(spec, columns, 0..usize::MAX)?;
+    let value = spec.kernel.value(&whole, &params);
+    let len = whole.len();
+    let cuts = [0, len / 3, 2 * len / 3, len];
+    let mut state = spec.kernel.start(&params).expect("a one-sample kernel");
+    let mut other = spec.kernel.start(&params).expect("a one-sample kernel");
+    state.absorb(rows(spec, columns, cuts[0]..cuts[1])?);
+    state.absorb(rows(spec, columns, cuts[1]..cuts[2])?);
+    other.absorb(rows(spec, columns, cuts[2]..cuts[3])?);
+    state.merge(other).expect("states of one metric merge");
+    let chunked = state.finish(&spec.kernel, &params);
+    match (&value, &chunked) {
+        (Ok(a), Ok(b)) => assert!(
+            a == b || (a - b).abs() <= 1e-12 * a.abs().max(1.0),
+            "{}: {a:?} whole, {b:?} in chunks",
+            case["name"]
+        ),
+        (a, b) => assert_eq!(a, b, "{}: whole and chunked differ", case["name"]),
+    }
+    if name == "quantile" {
+        let mut sorted = columns.floats("values").to_vec();
+        sorted.sort_unstable_by(f64::total_cmp);
+        let presorted = summary::quantile_sorted(&sorted, params.number()?);
+        assert_eq!(
+            value, presorted,
+            "{}: quantile and quantile_sorted differ",
+            case["name"]
+        );
+    }
+    value
+}
+
+/// The rows `range` (clamped) of the columns a metric's parameters read, in parameter order.
+fn rows<'c>(
+    spec: &MetricSpec,
+    columns: &'c Columns,
+    range: std::ops::Range<usize>,
+) -> MetricResult<Rows<'c>> {
+    let cut = |len: usize| range.start.min(len)..range.end.min(len);
+    let floats = |name: &str| {
+        let column = columns.floats(name);
+        &column[cut(column.len())]
+    };
+    let bools = |name: &str| {
+        let column = columns.bools(name);
+        &column[cut(column.len())]
+    };
+    let kinds: Vec<ParamKind> = spec
+        .params
+        .iter()
+        .map(|p| p.kind)
+        .filter(|k| *k != ParamKind::Number)
+        .collect();
+    match kinds.as_slice() {
+        [ParamKind::Label, ParamKind::Column] => Rows::labelled(bools("label"), &[floats("score")]),
+        [ParamKind::Column, ParamKind::Column] => {
+            Rows::new(&[floats("target"), floats("prediction")])
         }
-        "mean" => summary::mean(values()),
-        "min" => summary::min(values()),
-        "max" => summary::max(values()),
-        "sum" => summary::sum(values()),
-        "std" => summary::std(values()),
-        "count" => Ok(summary::count(values()) as f64),
-        "rate" => summary::rate(columns.bools("mask")),
-        other => panic!("quality.json names an unknown metric `{other}`"),
+        [ParamKind::Predicate] => Rows::new(&[])?.with_flags(&[bools("mask")]),
+        _ => Rows::new(&[floats("values")]),
     }
 }
 

@@ -161,6 +161,7 @@ pub fn undefined_json(reason: &Undefined) -> Value {
         Undefined::LengthMismatch { left, right } => {
             json!({"kind": "LengthMismatch", "left": left, "right": right})
         }
+        Undefined::IncompatibleStates => json!({"kind": "IncompatibleStates"}),
     }
 }
 
