@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use crate::ast::CmpOp;
 use crate::data::{self, DataError, Needed, Slice, SliceRequest};
+use crate::engine::Table;
 use crate::eval::{self, GateInputs, Values, compare};
 use crate::metrics::registry::{self, ParamKind};
 use crate::plan::{CheckPlan, GatePlan, PolicyPlan};
@@ -80,7 +81,7 @@ pub fn run(
     };
     let eval_started = Instant::now();
     let values: Vec<Values<'_>> = slices.iter().map(Values::new).collect();
-    let find = |name: &str| values.iter().find(|v| v.slice_name() == name);
+    let find = |name: &str| values.iter().find(|v| v.name() == name);
     let (Some(tested), Some(baseline)) = (find("challenger"), find("champion")) else {
         report.errors.push(ReportError {
             code: None,

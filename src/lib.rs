@@ -13,6 +13,8 @@ pub mod diagnostic;
 #[cfg(feature = "data")]
 pub mod drift;
 #[cfg(feature = "data")]
+pub mod engine;
+#[cfg(feature = "data")]
 pub mod eval;
 #[cfg(all(feature = "data", feature = "services"))]
 pub mod exec;

@@ -10,9 +10,10 @@
 
 use serde::Serialize;
 
-use super::compute::{self, Columns};
+use super::compute;
 use super::{GateInputs, compare};
 use crate::ast::CmpOp;
+use crate::engine::{Columns, Table};
 use crate::metrics::registry::MetricId;
 use crate::plan::{Bound, CheckPlan};
 use crate::stats::bootstrap::{self, BootstrapDifference, Percentiles};
@@ -45,9 +46,9 @@ pub struct Bounded {
 
 /// The bound of `check` at `level`, from the columns its metric read on the tested slice and,
 /// when the bound uses it, the baseline slice.
-pub fn bound(
+pub fn bound<T: Table>(
     check: &CheckPlan,
-    inputs: &GateInputs<'_>,
+    inputs: &GateInputs<'_, T>,
     (tested, baseline): (&Columns, Option<&Columns>),
     tested_value: f64,
     level: f64,
@@ -68,8 +69,7 @@ pub fn bound(
     let baseline = baseline.filter(|_| weight != 0.0);
     // Rows are paired only when the join aligned them and no side dropped a row of its own
     // (`drop nulls` drops per side, which would shift one side against the other).
-    let aligned =
-        |columns: &Columns, values: &crate::eval::Values<'_>| columns.len() == values.rows();
+    let aligned = |columns: &Columns, table: &T| columns.len() == table.rows();
     let joined = inputs.paired
         && aligned(tested, inputs.tested)
         && baseline.is_some_and(|b| aligned(b, inputs.baseline));
@@ -164,13 +164,13 @@ pub fn bound(
 
 /// The bootstrap of `tested − weight · baseline`, paired when the slices are joined row for
 /// row (same length).
-fn contrast(
+fn contrast<T: Table>(
     call: &crate::plan::MetricCall,
     tested: &Columns,
     baseline: &Columns,
     weight: f64,
     joined: bool,
-    inputs: &GateInputs<'_>,
+    inputs: &GateInputs<'_, T>,
 ) -> Result<(BootstrapDifference, &'static str), String> {
     let (t, b) = (tested.rows()?, baseline.rows()?);
     let paired = joined && t.len() == b.len() && tested.label() == baseline.label();

@@ -2,6 +2,7 @@
 //! `share_drifted` over those outcomes.
 
 use super::{CheckOutcome, GateInputs, Status, compare, compute, evaluate_check};
+use crate::engine::Table;
 use crate::metrics::registry::MetricId;
 use crate::plan::{AutoPlan, Bound, CheckPlan, DriftCheck, DriftPlan};
 
@@ -9,10 +10,10 @@ use crate::plan::{AutoPlan, Bound, CheckPlan, DriftCheck, DriftPlan};
 /// the reference's schema); `inputs.tested` is the current window, `inputs.baseline` the
 /// reference. Each outcome comes with the metric it ran (for an `auto` check, the test it
 /// picked), which the report's plots need.
-pub fn evaluate_drift(
+pub fn evaluate_drift<T: Table>(
     plan: &DriftPlan,
     columns: &[Vec<String>],
-    inputs: &GateInputs<'_>,
+    inputs: &GateInputs<'_, T>,
 ) -> (Vec<CheckOutcome>, Vec<MetricId>) {
     use rayon::prelude::*;
     let tests: Vec<(usize, &DriftCheck, &String)> = plan
@@ -57,11 +58,11 @@ fn for_column(mut check: CheckPlan, column: &str) -> CheckPlan {
 
 /// One column's check, reported under the metric it ran (`ks(amount).p`), so an `auto` check
 /// names the test it picked.
-fn column_outcome(
+fn column_outcome<T: Table>(
     id: &str,
     check: &CheckPlan,
     column: &str,
-    inputs: &GateInputs<'_>,
+    inputs: &GateInputs<'_, T>,
 ) -> CheckOutcome {
     let mut outcome = evaluate_check(id, check, inputs);
     let field = check
@@ -78,7 +79,11 @@ fn column_outcome(
 
 /// `auto` on one column: the test Evidently's default selection picks for it, compared as
 /// Evidently compares it (see the registry's `evidently_default`).
-fn evidently_check(auto: &AutoPlan, column: &str, inputs: &GateInputs<'_>) -> CheckPlan {
+fn evidently_check<T: Table>(
+    auto: &AutoPlan,
+    column: &str,
+    inputs: &GateInputs<'_, T>,
+) -> CheckPlan {
     let spec = compute::evidently_test(inputs.baseline, inputs.tested, column);
     let mut metric = auto.metric.clone();
     metric.id = spec.id;

@@ -8,17 +8,17 @@ pub mod compare;
 mod compute;
 mod confidence;
 mod drift;
-mod predicate;
 mod segments;
 
 use serde::Serialize;
 
-pub use compute::Values;
+pub use crate::engine::local::Values;
 pub use confidence::Confidence;
 pub use drift::evaluate_drift;
 pub use segments::{DEFAULT_MIN_SEGMENT_ROWS, SegmentOutcome, SegmentStatus};
 
-use crate::metrics::registry::{self, Sample};
+use crate::engine::{Columns, Table};
+use crate::metrics::registry::Sample;
 use crate::plan::{CheckPlan, GatePlan, Severity};
 use crate::stats::bootstrap::BootstrapOptions;
 
@@ -95,10 +95,10 @@ pub fn verdict_of(outcomes: &[CheckOutcome]) -> Verdict {
 }
 
 /// The slices a gate compares: the one under test, its baseline, and any other named slice.
-pub struct GateInputs<'a> {
-    pub tested: &'a Values<'a>,
-    pub baseline: &'a Values<'a>,
-    pub others: &'a [Values<'a>],
+pub struct GateInputs<'a, T: Table> {
+    pub tested: &'a T,
+    pub baseline: &'a T,
+    pub others: &'a [T],
     pub drop_nulls: bool,
     /// The slices are joined row for row (`join on`): comparisons are paired.
     pub paired: bool,
@@ -109,7 +109,7 @@ pub struct GateInputs<'a> {
 }
 
 /// Checks run in parallel: each is independent, and column conversions are shared.
-pub fn evaluate_gate(gate: &GatePlan, inputs: &GateInputs<'_>) -> Vec<CheckOutcome> {
+pub fn evaluate_gate<T: Table>(gate: &GatePlan, inputs: &GateInputs<'_, T>) -> Vec<CheckOutcome> {
     use rayon::prelude::*;
     gate.checks
         .par_iter()
@@ -118,7 +118,11 @@ pub fn evaluate_gate(gate: &GatePlan, inputs: &GateInputs<'_>) -> Vec<CheckOutco
         .collect()
 }
 
-pub fn evaluate_check(id: &str, check: &CheckPlan, inputs: &GateInputs<'_>) -> CheckOutcome {
+pub fn evaluate_check<T: Table>(
+    id: &str,
+    check: &CheckPlan,
+    inputs: &GateInputs<'_, T>,
+) -> CheckOutcome {
     let mut outcome = blank_outcome(id.to_string(), check);
     let measured = match &check.by {
         Some(column) => segments::measure_segments(check, column, inputs, &mut outcome),
@@ -165,21 +169,20 @@ fn blank_outcome(id: String, check: &CheckPlan) -> CheckOutcome {
 }
 
 /// Fills values, threshold and status; an `Err` is the reason the check could not be decided.
-fn measure(
+fn measure<T: Table>(
     check: &CheckPlan,
-    inputs: &GateInputs<'_>,
+    inputs: &GateInputs<'_, T>,
     outcome: &mut CheckOutcome,
 ) -> Result<(), String> {
-    let spec = registry::by_id(check.metric.id)
-        .ok_or_else(|| format!("`{}` has no implementation", check.metric.name))?;
+    let spec = compute::spec_of(&check.metric)?;
     // The columns a one-sample metric read on each side, for its confidence bound.
-    let mut read: Option<(compute::Columns, Option<compute::Columns>)> = None;
+    let mut read: Option<(Columns, Option<Columns>)> = None;
     let value = if spec.sample == Sample::Two {
         let reference = match &check.metric.against {
             Some(name) => inputs
                 .others
                 .iter()
-                .find(|v| v.slice_name() == name)
+                .find(|v| v.name() == name)
                 .ok_or_else(|| format!("slice `{name}` was not loaded"))?,
             None => inputs.baseline,
         };
@@ -190,9 +193,9 @@ fn measure(
         compared.value
     } else {
         // Both sides at once: an AUROC sorts ten million scores on each.
-        let on = |values: &Values<'_>| {
-            compute::one_sample(&check.metric, values, inputs.drop_nulls)
-                .map_err(|e| format!("{}: {e}", values.slice_name()))
+        let on = |table: &T| {
+            compute::one_sample(&check.metric, table, inputs.drop_nulls)
+                .map_err(|e| format!("{}: {e}", table.name()))
         };
         let (tested, baseline) = rayon::join(
             || on(inputs.tested),

@@ -9,11 +9,10 @@
 
 use std::collections::BTreeMap;
 
-use polars::prelude::IdxSize;
 use serde::Serialize;
 
-use super::{CheckOutcome, GateInputs, Status, Values, measure};
-use crate::data::Slice;
+use super::{CheckOutcome, GateInputs, Status, measure};
+use crate::engine::Table;
 use crate::plan::CheckPlan;
 
 /// `by` segments with fewer rows on either side are skipped unless the policy says
@@ -46,15 +45,13 @@ pub struct SegmentOutcome {
     pub reason: Option<String>,
 }
 
-pub(super) fn measure_segments(
+pub(super) fn measure_segments<T: Table>(
     check: &CheckPlan,
     column: &str,
-    inputs: &GateInputs<'_>,
+    inputs: &GateInputs<'_, T>,
     outcome: &mut CheckOutcome,
 ) -> Result<(), String> {
     let groups = group(inputs, column)?;
-    let tested_slice = inputs.tested.slice();
-    let baseline_slice = inputs.baseline.slice();
     let mut segments = Vec::with_capacity(groups.len());
     for (value, [baseline_rows, tested_rows]) in groups {
         let rows = [baseline_rows.len(), tested_rows.len()];
@@ -75,24 +72,24 @@ pub(super) fn measure_segments(
                 reason: Some(format!(
                     "{} rows in `{}` and none in `{}`: the {} was not evaluated on this segment",
                     rows[0],
-                    inputs.baseline.slice_name(),
-                    inputs.tested.slice_name(),
-                    inputs.tested.slice_name()
+                    inputs.baseline.name(),
+                    inputs.tested.name(),
+                    inputs.tested.name()
                 )),
                 ..skipped(String::new())
             }
         } else if baseline_rows.is_empty() && check.bound.uses_baseline() {
             skipped(format!(
                 "not in `{}`, so the bound has no baseline value",
-                inputs.baseline.slice_name()
+                inputs.baseline.name()
             ))
         } else if rows[1] < min || (check.bound.uses_baseline() && rows[0] < min) {
             skipped(format!(
                 "fewer than {min} rows (set with `require segment_rows >= N`)"
             ))
         } else {
-            let tested = subset(tested_slice, tested_rows)?;
-            let baseline = subset(baseline_slice, baseline_rows)?;
+            let tested = inputs.tested.subset(tested_rows)?;
+            let baseline = inputs.baseline.subset(baseline_rows)?;
             evaluate(check, inputs, &tested, &baseline, value.clone(), rows)
         };
         segments.push(segment);
@@ -106,23 +103,20 @@ pub(super) fn measure_segments(
 }
 
 /// Row numbers of each value of `column` in the baseline and the tested slice, by value.
-fn group(
-    inputs: &GateInputs<'_>,
+fn group<T: Table>(
+    inputs: &GateInputs<'_, T>,
     column: &str,
-) -> Result<BTreeMap<String, [Vec<IdxSize>; 2]>, String> {
-    let mut groups: BTreeMap<String, [Vec<IdxSize>; 2]> = BTreeMap::new();
-    for (side, values) in [inputs.baseline, inputs.tested].into_iter().enumerate() {
-        let keys = values
-            .texts(column)
-            .map_err(|e| format!("{}: {e}", values.slice_name()))?;
-        for (row, key) in keys.iter().enumerate() {
+) -> Result<BTreeMap<String, [Vec<u32>; 2]>, String> {
+    let mut groups: BTreeMap<String, [Vec<u32>; 2]> = BTreeMap::new();
+    for (side, table) in [inputs.baseline, inputs.tested].into_iter().enumerate() {
+        let too_many = || format!("{}: too many rows to segment", table.name());
+        table.for_each_key(column, &mut |row, key| {
             // Parenthesised so that a missing value never merges with the text "null".
             let key = key.unwrap_or("(null)");
-            let row = IdxSize::try_from(row)
-                .map_err(|_| format!("{}: too many rows to segment", values.slice_name()))?;
+            let row = u32::try_from(row).map_err(|_| too_many())?;
             if let Some(rows) = groups.get_mut(key) {
                 rows[side].push(row);
-                continue;
+                return Ok(());
             }
             if groups.len() == MAX_SEGMENTS {
                 return Err(format!(
@@ -130,29 +124,23 @@ fn group(
                 ));
             }
             groups.entry(key.to_string()).or_default()[side].push(row);
-        }
+            Ok(())
+        })?;
     }
     Ok(groups)
 }
 
-fn subset(slice: &Slice, rows: Vec<IdxSize>) -> Result<Slice, String> {
-    slice
-        .subset(rows)
-        .map_err(|e| format!("{}: selecting a segment: {e}", slice.name))
-}
-
-fn evaluate(
+fn evaluate<T: Table>(
     check: &CheckPlan,
-    inputs: &GateInputs<'_>,
-    tested: &Slice,
-    baseline: &Slice,
+    inputs: &GateInputs<'_, T>,
+    tested: &T,
+    baseline: &T,
     value: String,
     rows: [usize; 2],
 ) -> SegmentOutcome {
-    let (tested, baseline) = (Values::new(tested), Values::new(baseline));
     let segment_inputs = GateInputs {
-        tested: &tested,
-        baseline: &baseline,
+        tested,
+        baseline,
         ..*inputs
     };
     let mut outcome = super::blank_outcome(String::new(), check);

@@ -7,7 +7,8 @@
 //! load, one class only) is left out.
 
 use super::figures::{self, Curve, Figure, Marker, Series};
-use crate::eval::{CheckOutcome, GateInputs, Status, Values};
+use crate::engine::Table;
+use crate::eval::{CheckOutcome, GateInputs, Status};
 use crate::metrics::binning;
 use crate::metrics::registry::MetricId;
 use crate::metrics::sample::Sample;
@@ -30,7 +31,11 @@ pub struct Plotted<'a> {
 
 /// The figures for `checks`, drifted or failed checks first; `sides` names the tested and the
 /// baseline slice in legends.
-pub fn gather(checks: &[Plotted<'_>], inputs: &GateInputs<'_>, sides: (&str, &str)) -> Vec<Figure> {
+pub fn gather<T: Table>(
+    checks: &[Plotted<'_>],
+    inputs: &GateInputs<'_, T>,
+    sides: (&str, &str),
+) -> Vec<Figure> {
     let mut order: Vec<&Plotted<'_>> = checks
         .iter()
         .filter(|c| c.outcome.status != Status::Error && c.outcome.by.is_none())
@@ -43,10 +48,14 @@ pub fn gather(checks: &[Plotted<'_>], inputs: &GateInputs<'_>, sides: (&str, &st
         .collect()
 }
 
-fn figure(check: &Plotted<'_>, inputs: &GateInputs<'_>, sides: (&str, &str)) -> Option<Figure> {
+fn figure<T: Table>(
+    check: &Plotted<'_>,
+    inputs: &GateInputs<'_, T>,
+    sides: (&str, &str),
+) -> Option<Figure> {
     let outcome = check.outcome;
     let baseline = match check.against {
-        Some(name) => inputs.others.iter().find(|v| v.slice_name() == name)?,
+        Some(name) => inputs.others.iter().find(|v| v.name() == name)?,
         None => inputs.baseline,
     };
     // A drift outcome is one column of its check: its metric reads `psi(f00)`.
@@ -73,7 +82,7 @@ fn figure(check: &Plotted<'_>, inputs: &GateInputs<'_>, sides: (&str, &str)) -> 
                 .as_deref()
                 .or(check.columns.first().copied())?;
             // The reference may be a named slice rather than the baseline.
-            let names = (sides.0, baseline.slice_name());
+            let names = (sides.0, baseline.name());
             let bins = match check.metric {
                 MetricId::Psi | MetricId::Kl | MetricId::Js => Binning::Evidently,
                 _ => Binning::EqualWidth,
@@ -106,9 +115,9 @@ fn figure(check: &Plotted<'_>, inputs: &GateInputs<'_>, sides: (&str, &str)) -> 
     }
 }
 
-fn roc(name: &str, values: &Values<'_>, label: &str, score: &str) -> Option<Curve> {
+fn roc(name: &str, values: &impl Table, label: &str, score: &str) -> Option<Curve> {
     let labels = values.labels(label).ok()?;
-    let scores = values.f64s(score).ok()?;
+    let scores = values.floats(score).ok()?;
     let (labels, scores): (Vec<bool>, Vec<f64>) = labels
         .iter()
         .zip(scores.values())
@@ -133,15 +142,15 @@ enum Binning {
 }
 
 /// Both sides' distributions of `column` over shared bins.
-fn histogram(
+fn histogram<T: Table>(
     outcome: &CheckOutcome,
     title: String,
     column: &str,
-    (tested, baseline): (&Values<'_>, &Values<'_>),
+    (tested, baseline): (&T, &T),
     sides: (&str, &str),
     binning: Binning,
 ) -> Option<Figure> {
-    let (t, b) = (tested.f64s(column).ok()?, baseline.f64s(column).ok()?);
+    let (t, b) = (tested.floats(column).ok()?, baseline.floats(column).ok()?);
     let (cap, markers, edges) = match binning {
         Binning::Marked(markers) => {
             let top = markers.iter().map(|m| m.x).reduce(f64::max);

@@ -1,0 +1,113 @@
+//! The local engine: slices read whole into polars frames by `data/`, columns converted once
+//! and shared by the checks that run in parallel.
+
+mod predicate;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::{KeyVisitor, Table};
+use crate::data::{self, Floats, Slice, f64_values};
+use crate::metrics::auto::Storage;
+use crate::metrics::binning::Categories;
+use crate::plan::Predicate;
+
+/// A slice with a cache of the columns already turned into vectors, shared by the checks that
+/// run in parallel.
+pub struct Values<'a> {
+    slice: Held<'a>,
+    columns: Mutex<HashMap<String, Arc<Floats>>>,
+}
+
+/// A loaded slice, or a segment of one made for a `by` check.
+enum Held<'a> {
+    Loaded(&'a Slice),
+    Segment(Box<Slice>),
+}
+
+impl<'a> Values<'a> {
+    pub fn new(slice: &'a Slice) -> Self {
+        Values::holding(Held::Loaded(slice))
+    }
+
+    fn holding(slice: Held<'a>) -> Self {
+        Values {
+            slice,
+            columns: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn slice(&self) -> &Slice {
+        match &self.slice {
+            Held::Loaded(slice) => slice,
+            Held::Segment(slice) => slice,
+        }
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Floats>>> {
+        self.columns.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Table for Values<'_> {
+    fn name(&self) -> &str {
+        &self.slice().name
+    }
+
+    fn rows(&self) -> usize {
+        self.slice().frame.height()
+    }
+
+    fn floats(&self, column: &str) -> Result<Arc<Floats>, String> {
+        let cached = self.cache().get(column).map(Arc::clone);
+        if let Some(values) = cached {
+            return Ok(values);
+        }
+        // Converted outside the lock so other columns convert in parallel; two checks asking
+        // for the same new column at once convert it twice, which is only wasted work.
+        let values = Arc::new(
+            f64_values(&self.slice().frame, column)
+                .map_err(|e| format!("column `{column}`: {e}"))?,
+        );
+        self.cache().insert(column.to_string(), Arc::clone(&values));
+        Ok(values)
+    }
+
+    fn mask(&self, predicate: &Predicate) -> Result<Vec<bool>, String> {
+        predicate::mask(&self.slice().frame, predicate).map_err(|e| format!("condition: {e}"))
+    }
+
+    fn storage(&self, column: &str) -> Storage {
+        match self.slice().frame.column(column).map(|c| c.dtype()) {
+            Ok(d) if data::is_text(d) => Storage::Text,
+            Ok(d) if d.is_bool() => Storage::Bool,
+            Ok(d) if d.is_integer() => Storage::Integer,
+            _ => Storage::Float,
+        }
+    }
+
+    fn categories(&self, column: &str) -> Result<Categories, String> {
+        let texts = data::text_column(&self.slice().frame, column)
+            .map_err(|e| format!("column `{column}`: {e}"))?;
+        let mut counts = Categories::default();
+        counts.absorb(texts.iter());
+        Ok(counts)
+    }
+
+    fn for_each_key(&self, column: &str, key: &mut KeyVisitor<'_>) -> Result<(), String> {
+        let keys = data::text_column(&self.slice().frame, column)
+            .map_err(|e| format!("{}: {e}", self.name()))?;
+        for (row, value) in keys.iter().enumerate() {
+            key(row, value)?;
+        }
+        Ok(())
+    }
+
+    fn subset(&self, rows: Vec<u32>) -> Result<Self, String> {
+        let slice = self.slice();
+        let segment = slice
+            .subset(rows)
+            .map_err(|e| format!("{}: selecting a segment: {e}", slice.name))?;
+        Ok(Values::holding(Held::Segment(Box::new(segment))))
+    }
+}
