@@ -7,7 +7,10 @@
 //! or a remote SQL engine implements the same trait. Never decides a check; never talks to a
 //! service other than the one holding its data.
 
+mod error;
 pub mod local;
+
+pub use error::EngineError;
 
 use std::sync::Arc;
 
@@ -18,40 +21,43 @@ use crate::metrics::registry::{MetricSpec, ParamKind};
 use crate::metrics::rows::Rows;
 use crate::plan::{MetricCall, Predicate};
 
-/// Receives a row number and that row's segment key; an error stops the visit.
-pub type KeyVisitor<'k> = dyn FnMut(usize, Option<&str>) -> Result<(), String> + 'k;
-
 /// One slice, or one segment of it, as an engine holds it.
 pub trait Table: Sync + Sized {
     /// The slice's name (`champion`, `current`, ...).
     fn name(&self) -> &str;
     fn rows(&self) -> usize;
     /// A numeric column as f64 values, nulls as NaN.
-    fn floats(&self, column: &str) -> Result<Arc<Floats>, String>;
+    fn floats(&self, column: &str) -> Result<Arc<Floats>, EngineError>;
     /// A 0/1 or boolean column, nulls as `None`; any other value is an error naming it.
-    fn labels(&self, column: &str) -> Result<Vec<Option<bool>>, String> {
+    fn labels(&self, column: &str) -> Result<Vec<Option<bool>>, EngineError> {
         self.floats(column)?
             .values()
             .map(|v| match v {
                 0.0 => Ok(Some(false)),
                 1.0 => Ok(Some(true)),
                 v if v.is_nan() => Ok(None),
-                v => Err(format!(
-                    "label column `{column}` holds {v}; labels must be 0/1 or boolean"
-                )),
+                value => Err(EngineError::Label {
+                    column: column.to_string(),
+                    value,
+                }),
             })
             .collect()
     }
     /// The rows where a condition holds.
-    fn mask(&self, predicate: &Predicate) -> Result<Vec<bool>, String>;
+    fn mask(&self, predicate: &Predicate) -> Result<Vec<bool>, EngineError>;
     /// How the column is stored: text, boolean, integer or float.
     fn storage(&self, column: &str) -> Storage;
     /// A text or categorical column's counts per value.
-    fn categories(&self, column: &str) -> Result<Categories, String>;
-    /// Calls `key` with each row's value of `column` as text (`None` for a missing value).
-    fn for_each_key(&self, column: &str, key: &mut KeyVisitor<'_>) -> Result<(), String>;
+    fn categories(&self, column: &str) -> Result<Categories, EngineError>;
+    /// Calls `key` with each row's number and its value of `column` as text (`None` for a
+    /// missing value) until `key` returns an error, which is passed on.
+    fn for_each_key<E>(
+        &self,
+        column: &str,
+        key: impl FnMut(usize, Option<&str>) -> Result<(), E>,
+    ) -> Result<Result<(), E>, EngineError>;
     /// The given rows, in order, as a table of their own.
-    fn subset(&self, rows: Vec<u32>) -> Result<Self, String>;
+    fn subset(&self, rows: Vec<u32>) -> Result<Self, EngineError>;
 }
 
 /// The columns one metric reads from one table, owned, so that the metric can be computed on
@@ -63,15 +69,14 @@ pub struct Columns {
 }
 
 impl Columns {
-    pub fn rows(&self) -> Result<Rows<'_>, String> {
+    pub fn rows(&self) -> Result<Rows<'_>, EngineError> {
         let floats: Vec<&[f64]> = self.floats.iter().map(|f| &***f).collect();
         let flags: Vec<&[bool]> = self.flags.iter().map(Vec::as_slice).collect();
         let rows = match &self.label {
             Some(label) => Rows::labelled(label, &floats),
             None => Rows::new(&floats),
         };
-        rows.and_then(|r| r.with_flags(&flags))
-            .map_err(|e| e.to_string())
+        Ok(rows.and_then(|r| r.with_flags(&flags))?)
     }
 
     /// Rows read, whichever columns the metric reads.
@@ -104,14 +109,14 @@ impl Columns {
         call: &MetricCall,
         spec: &MetricSpec,
         drop_nulls: bool,
-    ) -> Result<Columns, String> {
+    ) -> Result<Columns, EngineError> {
         let plain = |floats| Columns {
             label: None,
             floats,
             flags: Vec::new(),
         };
-        let masked = |predicate: Option<&Predicate>| -> Result<Columns, String> {
-            let predicate = predicate.ok_or("a condition is missing")?;
+        let masked = |predicate: Option<&Predicate>| -> Result<Columns, EngineError> {
+            let predicate = predicate.ok_or(EngineError::NoCondition)?;
             Ok(Columns {
                 label: None,
                 floats: Vec::new(),
@@ -148,10 +153,9 @@ impl Columns {
                 plain(vec![single(table, call, drop_nulls)?])
             }
             _ => {
-                return Err(format!(
-                    "`{}` reads columns verdict cannot give it",
-                    call.name
-                ));
+                return Err(EngineError::Unreadable {
+                    metric: call.name.clone(),
+                });
             }
         })
     }
@@ -163,7 +167,7 @@ fn labelled(
     table: &impl Table,
     call: &MetricCall,
     drop_nulls: bool,
-) -> Result<(Vec<bool>, Vec<f64>), String> {
+) -> Result<(Vec<bool>, Vec<f64>), EngineError> {
     let labels = table.labels(&call.columns[0])?;
     let scores = table.floats(&call.columns[1])?;
     let mut kept_labels = Vec::with_capacity(labels.len());
@@ -179,10 +183,10 @@ fn labelled(
         }
     }
     if missing > 0 && !drop_nulls {
-        return Err(format!(
-            "{missing} rows have a null label in `{}` (write `drop nulls` in the data block to drop them)",
-            call.columns[0]
-        ));
+        return Err(EngineError::NullLabels {
+            column: call.columns[0].clone(),
+            count: missing,
+        });
     }
     Ok((kept_labels, kept_scores))
 }
@@ -192,7 +196,7 @@ fn paired(
     table: &impl Table,
     call: &MetricCall,
     drop_nulls: bool,
-) -> Result<(Vec<f64>, Vec<f64>), String> {
+) -> Result<(Vec<f64>, Vec<f64>), EngineError> {
     let a = table.floats(&call.columns[0])?;
     let b = table.floats(&call.columns[1])?;
     if !drop_nulls {
@@ -204,7 +208,11 @@ fn paired(
         .unzip())
 }
 
-fn single(table: &impl Table, call: &MetricCall, drop_nulls: bool) -> Result<Arc<Floats>, String> {
+fn single(
+    table: &impl Table,
+    call: &MetricCall,
+    drop_nulls: bool,
+) -> Result<Arc<Floats>, EngineError> {
     let column = table.floats(&call.columns[0])?;
     if drop_nulls {
         let finite: Vec<f64> = column.values().filter(|v| v.is_finite()).collect();

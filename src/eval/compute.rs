@@ -2,6 +2,7 @@
 //! table gives the columns or the sides, the kernel's state absorbs and finishes them. Knows no
 //! metric by name and no engine by type.
 
+use super::EvalError;
 use crate::engine::{Columns, Table};
 use crate::metrics::auto::{self, Picked, Storage};
 use crate::metrics::binning::distinct_up_to;
@@ -11,13 +12,11 @@ use crate::metrics::rows::Rows;
 use crate::metrics::{self, MetricResult, Undefined};
 use crate::plan::{Bins, MetricCall};
 
-fn undefined(e: Undefined) -> String {
-    e.to_string()
-}
-
 /// The registry entry of a call, by the name written, so that `p99` is p99's entry.
-pub fn spec_of(call: &MetricCall) -> Result<&'static MetricSpec, String> {
-    registry::lookup(&call.name).ok_or_else(|| format!("`{}` has no implementation", call.name))
+pub fn spec_of(call: &MetricCall) -> Result<&'static MetricSpec, EvalError> {
+    registry::lookup(&call.name).ok_or_else(|| EvalError::NoKernel {
+        metric: call.name.clone(),
+    })
 }
 
 /// The arguments of a call that are not columns, as its kernel takes them.
@@ -42,16 +41,18 @@ pub fn one_sample(
     call: &MetricCall,
     table: &impl Table,
     drop_nulls: bool,
-) -> Result<(Columns, f64), String> {
+) -> Result<(Columns, f64), EvalError> {
     let spec = spec_of(call)?;
     let params = params(call);
     let mut state = spec
         .kernel
         .start(&params)
-        .ok_or_else(|| format!("`{}` compares two slices", call.name))?;
+        .ok_or_else(|| EvalError::TwoSlices {
+            metric: call.name.clone(),
+        })?;
     let columns = Columns::read(table, call, spec, drop_nulls)?;
     state.absorb(columns.rows()?);
-    let value = state.finish(&spec.kernel, &params).map_err(undefined)?;
+    let value = state.finish(&spec.kernel, &params)?;
     Ok((columns, value))
 }
 
@@ -71,24 +72,26 @@ pub fn two_sample(
     call: &MetricCall,
     reference: &impl Table,
     current: &impl Table,
-) -> Result<TwoSample, String> {
+) -> Result<TwoSample, EvalError> {
     let spec = spec_of(call)?;
     let Kernel::TwoSample(kernel) = spec.kernel else {
-        return Err(format!("`{}` is not a two-sample metric", call.name));
+        return Err(EvalError::NotTwoSample {
+            metric: call.name.clone(),
+        });
     };
     let column = &call.columns[0];
     let text = reference.storage(column) == Storage::Text;
     if text && call.bins != Bins::Evidently {
-        return Err(format!(
-            "column `{column}` holds text: `bins = quantile(n)` needs numbers (leave `bins` out to compare categories)"
-        ));
+        return Err(EvalError::TextBins {
+            column: column.clone(),
+        });
     }
     if text && kernel.categories.is_none() {
-        return Err(format!(
-            "column `{column}` holds text: `{}` needs numbers ({} compare categories)",
-            call.name,
-            category_tests().join(", ")
-        ));
+        return Err(EvalError::TextNeedsNumbers {
+            column: column.clone(),
+            metric: call.name.clone(),
+            categorical: category_tests().join(", "),
+        });
     }
     // Numeric sides borrow the cached columns' runs; these hold them while the sides live.
     let floats = if text {
@@ -115,12 +118,11 @@ pub fn two_sample(
                 rows: [sides.0.rows(), sides.1.rows()],
             })
         });
-    compared.map_err(|e| {
-        format!(
-            "{} vs {}, column `{column}`: {e}",
-            reference.name(),
-            current.name()
-        )
+    compared.map_err(|source| EvalError::Compared {
+        reference: reference.name().to_string(),
+        current: current.name().to_string(),
+        column: column.clone(),
+        source,
     })
 }
 

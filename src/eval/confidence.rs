@@ -11,7 +11,7 @@
 use serde::Serialize;
 
 use super::compute;
-use super::{GateInputs, compare};
+use super::{BoundError, EvalError, GateInputs, compare};
 use crate::ast::CmpOp;
 use crate::engine::{Columns, Table};
 use crate::metrics::registry::MetricId;
@@ -52,15 +52,15 @@ pub fn bound<T: Table>(
     (tested, baseline): (&Columns, Option<&Columns>),
     tested_value: f64,
     level: f64,
-) -> Result<Bounded, String> {
+) -> Result<Bounded, EvalError> {
     let lower = match check.op {
         CmpOp::Ge | CmpOp::Gt => true,
         CmpOp::Le | CmpOp::Lt => false,
         CmpOp::Eq | CmpOp::Ne => {
-            return Err(format!(
-                "a confidence bound needs `<`, `<=`, `>` or `>=`, not `{}`",
-                check.op.symbol()
-            ));
+            return Err(BoundError::NotOneSided {
+                op: check.op.symbol(),
+            }
+            .into());
         }
     };
     let weight = baseline_weight(&check.bound)?;
@@ -84,12 +84,10 @@ pub fn bound<T: Table>(
     let (estimate, bound, p_value, method, resampled) = match (baseline, call.id) {
         (None, MetricId::Auroc) => {
             let (label, score) = labelled(tested)?;
-            let v = delong::auroc_variance(label, score).map_err(|e| e.to_string())?;
+            let v = delong::auroc_variance(label, score).map_err(BoundError::Variance)?;
             // Perfect separation has no sampling error to bound; it is not certainty.
             if v.variance <= 0.0 {
-                return Err(
-                    "DeLong's variance of the AUROC is zero, so it has no confidence bound".into(),
-                );
+                return Err(BoundError::ZeroVariance.into());
             }
             let se = v.variance.sqrt();
             (v.auc, side(v.auc, se), None, "delong", false)
@@ -109,7 +107,7 @@ pub fn bound<T: Table>(
                     },
                 )
             }
-            .map_err(|e| format!("DeLong's test: {e}"))?;
+            .map_err(BoundError::DeLong)?;
             let method = if paired {
                 "delong-paired"
             } else {
@@ -127,7 +125,7 @@ pub fn bound<T: Table>(
             let rows = tested.rows()?;
             let b =
                 bootstrap::bootstrap_metric(&rows, |r| compute::metric(call, r), &inputs.bootstrap)
-                    .map_err(|e| format!("bootstrap: {e}"))?;
+                    .map_err(BoundError::Bootstrap)?;
             let bound = resampled_bound(&b, lower, level)?;
             (b.estimate, bound, None, "bootstrap", true)
         }
@@ -138,7 +136,7 @@ pub fn bound<T: Table>(
         }
     };
     if !bound.is_finite() {
-        return Err(format!("the confidence bound is undefined ({bound})"));
+        return Err(BoundError::Undefined(bound).into());
     }
     // A bound on the lenient side of its own estimate is no bound (too few resamples, or a
     // skewed bootstrap): it never lets a check pass that the estimate alone would block.
@@ -171,7 +169,7 @@ fn contrast<T: Table>(
     weight: f64,
     joined: bool,
     inputs: &GateInputs<'_, T>,
-) -> Result<(BootstrapDifference, &'static str), String> {
+) -> Result<(BootstrapDifference, &'static str), EvalError> {
     let (t, b) = (tested.rows()?, baseline.rows()?);
     let paired = joined && t.len() == b.len() && tested.label() == baseline.label();
     let options = bootstrap::BootstrapOptions {
@@ -180,7 +178,7 @@ fn contrast<T: Table>(
     };
     let result =
         bootstrap::bootstrap_contrast(&t, &b, weight, |r| compute::metric(call, r), &options)
-            .map_err(|e| format!("bootstrap: {e}"))?;
+            .map_err(BoundError::Bootstrap)?;
     Ok((
         result,
         if paired {
@@ -194,20 +192,22 @@ fn contrast<T: Table>(
 /// The bootstrap bound at `level`; refused with too few resamples beyond it to place it (ten
 /// in the tail), or when every replicate is the same value (no spread was measured, which is
 /// not certainty).
-fn resampled_bound(replicates: &impl Percentiles, lower: bool, level: f64) -> Result<f64, String> {
+fn resampled_bound(
+    replicates: &impl Percentiles,
+    lower: bool,
+    level: f64,
+) -> Result<f64, BoundError> {
     let values = replicates.replicates();
     let needed = (10.0 / (1.0 - level)).ceil() as usize;
     if values.len() < needed {
-        return Err(format!(
-            "{} resamples are too few for a {}% bound; use --resamples {needed} or more",
-            values.len(),
-            level * 100.0
-        ));
+        return Err(BoundError::TooFewResamples {
+            resamples: values.len(),
+            percent: level * 100.0,
+            needed,
+        });
     }
     if values.first() == values.last() {
-        return Err(
-            "every bootstrap replicate has the same value, so there is no spread to bound".into(),
-        );
+        return Err(BoundError::NoSpread);
     }
     Ok(if lower {
         replicates.lower_bound(level)
@@ -216,14 +216,14 @@ fn resampled_bound(replicates: &impl Percentiles, lower: bool, level: f64) -> Re
     })
 }
 
-fn labelled(columns: &Columns) -> Result<(&[bool], &[f64]), String> {
-    let label = columns.label().ok_or("the metric has no label column")?;
+fn labelled(columns: &Columns) -> Result<(&[bool], &[f64]), BoundError> {
+    let label = columns.label().ok_or(BoundError::NoLabel)?;
     Ok((label, columns.float(0)))
 }
 
 /// `w` in a bound `w · baseline + b`; 0 for a constant bound. Bounds that are not linear in the
 /// baseline (`1 / champion`) have no contrast to bound.
-fn baseline_weight(bound: &Bound) -> Result<f64, String> {
+fn baseline_weight(bound: &Bound) -> Result<f64, BoundError> {
     if !bound.uses_baseline() {
         return Ok(0.0);
     }
@@ -239,10 +239,7 @@ fn baseline_weight(bound: &Bound) -> Result<f64, String> {
         weight
     };
     if !linear || !weight.is_finite() || !offset.is_finite() || weight == 0.0 {
-        return Err(
-            "a confidence bound needs a bound linear in the baseline, such as `champion * 1.1` or `champion - 0.005`"
-                .into(),
-        );
+        return Err(BoundError::NotLinear);
     }
     Ok(weight)
 }

@@ -8,6 +8,7 @@ pub mod compare;
 mod compute;
 mod confidence;
 mod drift;
+mod error;
 mod segments;
 
 use serde::Serialize;
@@ -15,6 +16,7 @@ use serde::Serialize;
 pub use crate::engine::local::Values;
 pub use confidence::Confidence;
 pub use drift::evaluate_drift;
+pub use error::{BoundError, EvalError, SegmentError};
 pub use segments::{DEFAULT_MIN_SEGMENT_ROWS, SegmentOutcome, SegmentStatus};
 
 use crate::engine::{Columns, Table};
@@ -130,7 +132,7 @@ pub fn evaluate_check<T: Table>(
     };
     match measured {
         Ok(()) => {}
-        Err(reason) => outcome.reason = Some(reason),
+        Err(reason) => outcome.reason = Some(reason.to_string()),
     }
     if check.severity == Severity::Warn && outcome.status != Status::Pass {
         outcome.status = Status::Warn;
@@ -173,7 +175,7 @@ fn measure<T: Table>(
     check: &CheckPlan,
     inputs: &GateInputs<'_, T>,
     outcome: &mut CheckOutcome,
-) -> Result<(), String> {
+) -> Result<(), EvalError> {
     let spec = compute::spec_of(&check.metric)?;
     // The columns a one-sample metric read on each side, for its confidence bound.
     let mut read: Option<(Columns, Option<Columns>)> = None;
@@ -183,7 +185,9 @@ fn measure<T: Table>(
                 .others
                 .iter()
                 .find(|v| v.name() == name)
-                .ok_or_else(|| format!("slice `{name}` was not loaded"))?,
+                .ok_or_else(|| EvalError::NotLoaded {
+                    slice: name.clone(),
+                })?,
             None => inputs.baseline,
         };
         let compared = compute::two_sample(&check.metric, reference, inputs.tested)?;
@@ -194,8 +198,12 @@ fn measure<T: Table>(
     } else {
         // Both sides at once: an AUROC sorts ten million scores on each.
         let on = |table: &T| {
-            compute::one_sample(&check.metric, table, inputs.drop_nulls)
-                .map_err(|e| format!("{}: {e}", table.name()))
+            compute::one_sample(&check.metric, table, inputs.drop_nulls).map_err(|e| {
+                EvalError::On {
+                    slice: table.name().to_string(),
+                    source: Box::new(e),
+                }
+            })
         };
         let (tested, baseline) = rayon::join(
             || on(inputs.tested),
@@ -213,16 +221,15 @@ fn measure<T: Table>(
     let threshold = check.bound.value(baseline);
     outcome.threshold = Some(threshold);
     if !value.is_finite() || !threshold.is_finite() {
-        return Err(format!(
-            "the comparison is undefined ({value} {} {threshold})",
-            check.op.symbol()
-        ));
+        return Err(EvalError::Comparison {
+            value,
+            op: check.op.symbol(),
+            threshold,
+        });
     }
     let (compared, qualifier) = match check.confidence {
         Some(level) => {
-            let (tested, baseline) = read
-                .as_ref()
-                .ok_or("a two-sample metric has no confidence bound")?;
+            let (tested, baseline) = read.as_ref().ok_or(BoundError::TwoSample)?;
             let bounded =
                 confidence::bound(check, inputs, (tested, baseline.as_ref()), value, level)?;
             outcome.ci = Some(if bounded.lower {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{CheckOutcome, GateInputs, Status, measure};
+use super::{CheckOutcome, EvalError, GateInputs, SegmentError, Status, measure};
 use crate::engine::Table;
 use crate::plan::CheckPlan;
 
@@ -50,7 +50,7 @@ pub(super) fn measure_segments<T: Table>(
     column: &str,
     inputs: &GateInputs<'_, T>,
     outcome: &mut CheckOutcome,
-) -> Result<(), String> {
+) -> Result<(), EvalError> {
     let groups = group(inputs, column)?;
     let mut segments = Vec::with_capacity(groups.len());
     for (value, [baseline_rows, tested_rows]) in groups {
@@ -106,11 +106,13 @@ pub(super) fn measure_segments<T: Table>(
 fn group<T: Table>(
     inputs: &GateInputs<'_, T>,
     column: &str,
-) -> Result<BTreeMap<String, [Vec<u32>; 2]>, String> {
+) -> Result<BTreeMap<String, [Vec<u32>; 2]>, EvalError> {
     let mut groups: BTreeMap<String, [Vec<u32>; 2]> = BTreeMap::new();
     for (side, table) in [inputs.baseline, inputs.tested].into_iter().enumerate() {
-        let too_many = || format!("{}: too many rows to segment", table.name());
-        table.for_each_key(column, &mut |row, key| {
+        let too_many = || SegmentError::TooManyRows {
+            slice: table.name().to_string(),
+        };
+        table.for_each_key(column, |row, key| {
             // Parenthesised so that a missing value never merges with the text "null".
             let key = key.unwrap_or("(null)");
             let row = u32::try_from(row).map_err(|_| too_many())?;
@@ -119,13 +121,14 @@ fn group<T: Table>(
                 return Ok(());
             }
             if groups.len() == MAX_SEGMENTS {
-                return Err(format!(
-                    "`{column}` has more than {MAX_SEGMENTS} distinct values; segment by a coarser column"
-                ));
+                return Err(SegmentError::TooManyValues {
+                    column: column.to_string(),
+                    limit: MAX_SEGMENTS,
+                });
             }
             groups.entry(key.to_string()).or_default()[side].push(row);
             Ok(())
-        })?;
+        })??;
     }
     Ok(groups)
 }
@@ -157,7 +160,7 @@ fn evaluate<T: Table>(
             (Ok(()), Status::Fail) => SegmentStatus::Fail,
             (Ok(()), _) => SegmentStatus::Pass,
         },
-        reason: measured.err().or(outcome.reason),
+        reason: measured.err().map(|e| e.to_string()).or(outcome.reason),
     }
 }
 
@@ -165,36 +168,28 @@ fn evaluate<T: Table>(
 fn summarise(
     segments: &[SegmentOutcome],
     column: &str,
-) -> Result<(Status, Option<String>), String> {
+) -> Result<(Status, Option<String>), SegmentError> {
     let with = |status| segments.iter().filter(move |s| s.status == status);
-    let describe = |s: &SegmentOutcome| {
-        format!(
-            "{column} = {}: {}",
-            s.value,
-            s.reason.as_deref().unwrap_or("no reason given")
-        )
+    // The first segment of a status, with how many more share it.
+    let first = |status| {
+        with(status).next().map(|s| SegmentError::First {
+            column: column.to_string(),
+            value: s.value.clone(),
+            reason: s.reason.clone().unwrap_or_else(|| "no reason given".into()),
+            more: with(status).count() - 1,
+        })
     };
-    let more = |count: usize| {
-        if count > 1 {
-            format!(" (and {} more)", count - 1)
-        } else {
-            String::new()
-        }
-    };
-    if let Some(first) = with(SegmentStatus::Error).next() {
-        return Err(describe(first) + &more(with(SegmentStatus::Error).count()));
+    if let Some(errored) = first(SegmentStatus::Error) {
+        return Err(errored);
     }
     if with(SegmentStatus::Pass).count() + with(SegmentStatus::Fail).count() == 0 {
-        return Err(format!(
-            "no segment of `{column}` could be evaluated ({} skipped)",
-            segments.len()
-        ));
+        return Err(SegmentError::NoneEvaluated {
+            column: column.to_string(),
+            skipped: segments.len(),
+        });
     }
-    match with(SegmentStatus::Fail).next() {
-        Some(first) => Ok((
-            Status::Fail,
-            Some(describe(first) + &more(with(SegmentStatus::Fail).count())),
-        )),
+    match first(SegmentStatus::Fail) {
+        Some(failed) => Ok((Status::Fail, Some(failed.to_string()))),
         None => Ok((Status::Pass, None)),
     }
 }

@@ -6,7 +6,9 @@ mod predicate;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::{KeyVisitor, Table};
+use polars::prelude::PolarsError;
+
+use super::{EngineError, Table};
 use crate::data::{self, Floats, Slice, f64_values};
 use crate::metrics::auto::Storage;
 use crate::metrics::binning::Categories;
@@ -58,7 +60,7 @@ impl Table for Values<'_> {
         self.slice().frame.height()
     }
 
-    fn floats(&self, column: &str) -> Result<Arc<Floats>, String> {
+    fn floats(&self, column: &str) -> Result<Arc<Floats>, EngineError> {
         let cached = self.cache().get(column).map(Arc::clone);
         if let Some(values) = cached {
             return Ok(values);
@@ -66,15 +68,16 @@ impl Table for Values<'_> {
         // Converted outside the lock so other columns convert in parallel; two checks asking
         // for the same new column at once convert it twice, which is only wasted work.
         let values = Arc::new(
-            f64_values(&self.slice().frame, column)
-                .map_err(|e| format!("column `{column}`: {e}"))?,
+            f64_values(&self.slice().frame, column).map_err(|e| column_error(column, &e))?,
         );
         self.cache().insert(column.to_string(), Arc::clone(&values));
         Ok(values)
     }
 
-    fn mask(&self, predicate: &Predicate) -> Result<Vec<bool>, String> {
-        predicate::mask(&self.slice().frame, predicate).map_err(|e| format!("condition: {e}"))
+    fn mask(&self, predicate: &Predicate) -> Result<Vec<bool>, EngineError> {
+        predicate::mask(&self.slice().frame, predicate).map_err(|e| EngineError::Condition {
+            reason: e.to_string(),
+        })
     }
 
     fn storage(&self, column: &str) -> Storage {
@@ -86,28 +89,43 @@ impl Table for Values<'_> {
         }
     }
 
-    fn categories(&self, column: &str) -> Result<Categories, String> {
-        let texts = data::text_column(&self.slice().frame, column)
-            .map_err(|e| format!("column `{column}`: {e}"))?;
+    fn categories(&self, column: &str) -> Result<Categories, EngineError> {
+        let texts =
+            data::text_column(&self.slice().frame, column).map_err(|e| column_error(column, &e))?;
         let mut counts = Categories::default();
         counts.absorb(texts.iter());
         Ok(counts)
     }
 
-    fn for_each_key(&self, column: &str, key: &mut KeyVisitor<'_>) -> Result<(), String> {
-        let keys = data::text_column(&self.slice().frame, column)
-            .map_err(|e| format!("{}: {e}", self.name()))?;
-        for (row, value) in keys.iter().enumerate() {
-            key(row, value)?;
-        }
-        Ok(())
+    fn for_each_key<E>(
+        &self,
+        column: &str,
+        mut key: impl FnMut(usize, Option<&str>) -> Result<(), E>,
+    ) -> Result<Result<(), E>, EngineError> {
+        let keys =
+            data::text_column(&self.slice().frame, column).map_err(|e| EngineError::Keys {
+                slice: self.name().to_string(),
+                reason: e.to_string(),
+            })?;
+        Ok(keys
+            .iter()
+            .enumerate()
+            .try_for_each(|(row, value)| key(row, value)))
     }
 
-    fn subset(&self, rows: Vec<u32>) -> Result<Self, String> {
+    fn subset(&self, rows: Vec<u32>) -> Result<Self, EngineError> {
         let slice = self.slice();
-        let segment = slice
-            .subset(rows)
-            .map_err(|e| format!("{}: selecting a segment: {e}", slice.name))?;
+        let segment = slice.subset(rows).map_err(|e| EngineError::Segment {
+            slice: slice.name.clone(),
+            reason: e.to_string(),
+        })?;
         Ok(Values::holding(Held::Segment(Box::new(segment))))
+    }
+}
+
+fn column_error(column: &str, e: &PolarsError) -> EngineError {
+    EngineError::Column {
+        column: column.to_string(),
+        reason: e.to_string(),
     }
 }
