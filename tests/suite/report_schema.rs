@@ -464,3 +464,16 @@ fn every_envelope_has_its_schema_file() {
         );
     }
 }
+
+/// A `$ref` the validator cannot follow (a missing file or definition) stops the tests at
+/// load time instead of validating nothing.
+#[test]
+#[should_panic(expected = "names no schema in schema/")]
+fn a_reference_that_resolves_nowhere_is_refused() {
+    let schema = json!({"properties": {"check": {"$ref": "report-v1.schema.json#/$defs/nothing"}}});
+    let schemas = Schemas(BTreeMap::from([
+        (REPORT.to_string(), schemas().get(REPORT).clone()),
+        ("x-v1.schema.json".to_string(), schema.clone()),
+    ]));
+    schemas.known_keywords("x-v1.schema.json", &schema, "x-v1.schema.json#");
+}
