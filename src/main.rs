@@ -83,7 +83,7 @@ enum Command {
         /// The current time (RFC 3339), which ends the window; default: the system clock.
         #[arg(long)]
         now: Option<String>,
-        #[arg(long, value_enum, default_value = "human")]
+        #[arg(long, default_value = "human", value_parser = cli::FormatParser(cli::REPORT_FORMATS))]
         format: Format,
         /// Also write report.json, report.md and report.html into this directory.
         #[arg(long)]
@@ -111,7 +111,7 @@ enum Command {
         /// Make the changes (default: print them only).
         #[arg(long)]
         apply: bool,
-        #[arg(long, value_enum, default_value = "human")]
+        #[arg(long, default_value = "human", value_parser = cli::FormatParser(cli::RECORD_FORMATS))]
         format: Format,
     },
     /// Where the rollout stands: aliases and versions, traffic per revision, the canary's stage
@@ -122,7 +122,7 @@ enum Command {
         /// The current time (RFC 3339), for the time left; default: the system clock.
         #[arg(long)]
         now: Option<String>,
-        #[arg(long, value_enum, default_value = "human")]
+        #[arg(long, default_value = "human", value_parser = cli::FormatParser(cli::RECORD_FORMATS))]
         format: Format,
     },
     /// List the metrics the policy language knows, with their definitions.
@@ -150,7 +150,7 @@ enum CanaryCommand {
         #[arg(long)]
         apply: bool,
         /// `json` prints the decision with every input it was made on; `markdown` the report.
-        #[arg(long, value_enum, default_value = "human")]
+        #[arg(long, default_value = "human", value_parser = cli::FormatParser(cli::REPORT_FORMATS))]
         format: Format,
         /// Also write the step's report (decision, guards, stage history) as report.json,
         /// report.md and report.html into this directory.
@@ -177,7 +177,7 @@ struct GateFlags {
     /// The current time (RFC 3339), for `recent`; default: the system clock.
     #[arg(long)]
     now: Option<String>,
-    #[arg(long, value_enum, default_value = "human")]
+    #[arg(long, default_value = "human", value_parser = cli::FormatParser(cli::REPORT_FORMATS))]
     format: Format,
     /// Also write report.json, report.md and report.html into this directory.
     #[arg(long)]

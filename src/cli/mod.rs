@@ -138,6 +138,76 @@ pub fn load_policy(
     }
 }
 
+/// The `--format`s of a command whose result is a report (gate, drift, promote, canary step):
+/// Markdown renders the report.
+#[cfg(feature = "data")]
+pub const REPORT_FORMATS: &[crate::report::Format] = &[
+    crate::report::Format::Human,
+    crate::report::Format::Json,
+    crate::report::Format::Markdown,
+];
+
+/// The `--format`s of a command whose result is a record without a report (rollback, status):
+/// it has no Markdown rendering.
+#[cfg(feature = "data")]
+pub const RECORD_FORMATS: &[crate::report::Format] =
+    &[crate::report::Format::Human, crate::report::Format::Json];
+
+/// `--format` of one command: `--help` lists only the formats it prints, and any other value
+/// is a usage error (exit 2) naming the command, rather than output in a format not asked for.
+#[cfg(feature = "data")]
+#[derive(Clone)]
+pub struct FormatParser(pub &'static [crate::report::Format]);
+
+#[cfg(feature = "data")]
+impl clap::builder::TypedValueParser for FormatParser {
+    type Value = crate::report::Format;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Self::Value, clap::Error> {
+        use clap::ValueEnum;
+        let text = value.to_string_lossy();
+        let names: Vec<String> = self
+            .possible_values()
+            .into_iter()
+            .flatten()
+            .map(|p| format!("`{}`", p.get_name()))
+            .collect();
+        self.0
+            .iter()
+            .copied()
+            .find(|format| {
+                format
+                    .to_possible_value()
+                    .is_some_and(|p| p.matches(&text, false))
+            })
+            .ok_or_else(|| {
+                let command = cmd.get_bin_name().unwrap_or(cmd.get_name());
+                clap::Error::raw(
+                    clap::error::ErrorKind::InvalidValue,
+                    format!(
+                        "`{command}` does not print `--format {text}`; its formats are {}\n",
+                        names.join(", ")
+                    ),
+                )
+                .with_cmd(cmd)
+            })
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        use clap::ValueEnum;
+        Some(Box::new(
+            self.0.iter().filter_map(ValueEnum::to_possible_value),
+        ))
+    }
+}
+
 /// Where and how a decision's report goes.
 #[cfg(feature = "data")]
 pub struct Output {

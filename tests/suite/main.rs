@@ -10,6 +10,7 @@ mod confidence;
 mod corpus;
 mod drift;
 mod drift_reference;
+mod envelopes;
 mod fake_http;
 mod gate;
 mod html_browser;
