@@ -4,11 +4,11 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use crate::data::{self, ColumnKind, DataError, Needed, Slice, SliceRequest, TimeFilter};
+use crate::data::{self, DataError, Slice, SliceRequest, TimeFilter};
 use crate::eval::{self, GateInputs, Values};
-use crate::metrics::registry;
 use crate::metrics::registry::MetricId;
-use crate::plan::{ColumnSelector, DriftPlan, PolicyPlan};
+use crate::plan::reads::{self, ColumnKind, Needed};
+use crate::plan::{DriftPlan, PolicyPlan};
 use crate::report::plots::{self, Plotted};
 use crate::report::{Report, ReportError, SliceInfo};
 
@@ -133,21 +133,17 @@ fn load(
     let window_column = drift.window.as_ref().map(|w| w.column.as_str());
     let mut needed = Needed::default();
     let mut columns = Vec::new();
-    for check in &drift.checks {
+    for (check, selection) in drift.checks.iter().zip(reads::drift(drift)) {
         let (source, line, span) = check.origin();
-        // Patterns select the columns the metric can test: any feature for the per-category
-        // metrics, numbers only for ks and wasserstein.
-        let kind = registry::by_id(check.metric().id)
-            .and_then(|spec| spec.params.first())
-            .map_or(ColumnKind::Numeric, |param| {
-                ColumnKind::of_param(param.kind)
-            });
+        let kind = selection.kind;
         let eligible: Vec<&str> = schema
             .iter()
-            .filter(|(name, dtype)| kind.accepts(dtype) && Some(name.as_str()) != window_column)
+            .filter(|(name, dtype)| {
+                data::accepts(kind, dtype) && Some(name.as_str()) != window_column
+            })
             .map(|(name, _)| name.as_str())
             .collect();
-        let expanded = expand(&check.metric().selectors, &check.metric().except, &eligible);
+        let expanded = selection.expand(&eligible);
         if expanded.is_empty() && check.metric().id != MetricId::ShareDrifted {
             return Err(DataError::Empty {
                 slice: "reference".into(),
@@ -179,25 +175,4 @@ fn load(
     })?;
     data::same_schema(&reference, &current)?;
     Ok((vec![reference, current], columns))
-}
-
-/// Names as written, patterns as every eligible column with that prefix, minus `except`.
-fn expand(selectors: &[ColumnSelector], except: &[String], eligible: &[&str]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for selector in selectors {
-        let matches: Vec<String> = match selector {
-            ColumnSelector::Name(name) => vec![name.clone()],
-            ColumnSelector::Prefix(prefix) => eligible
-                .iter()
-                .filter(|c| c.starts_with(prefix.as_str()))
-                .map(|c| c.to_string())
-                .collect(),
-        };
-        for column in matches {
-            if !except.contains(&column) && !out.contains(&column) {
-                out.push(column);
-            }
-        }
-    }
-    out
 }

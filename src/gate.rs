@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use crate::ast::CmpOp;
-use crate::data::{self, DataError, Needed, Slice, SliceRequest};
+use crate::data::{self, DataError, Slice, SliceRequest};
 use crate::engine::Table;
 use crate::eval::{self, GateInputs, Values, compare};
 use crate::metrics::registry::{self, ParamKind};
+use crate::plan::reads::{self, SliceRead};
 use crate::plan::{CheckPlan, GatePlan, PolicyPlan};
 use crate::report::plots::{self, Plotted};
 use crate::report::{Report, ReportError, SliceInfo};
@@ -138,33 +139,13 @@ fn load_slices(
     options: &GateOptions<'_>,
     report: &mut Report,
 ) -> Result<Vec<Slice>, DataError> {
-    let needed = data::needed_for_checks(checks, &plan.data);
-    let mut wanted: Vec<(String, Needed, bool)> = vec![
-        ("champion".into(), needed.clone(), true),
-        ("challenger".into(), needed, true),
-    ];
-    for check in checks {
-        if let Some(other) = &check.metric.against {
-            match wanted.iter_mut().find(|(n, _, _)| n == other) {
-                Some((_, needed, _)) => needed.add(
-                    &check.metric.columns[0],
-                    data::ColumnKind::Numeric,
-                    Some(check.span),
-                ),
-                None => {
-                    let mut needed = Needed::default();
-                    needed.add(
-                        &check.metric.columns[0],
-                        data::ColumnKind::Numeric,
-                        Some(check.span),
-                    );
-                    wanted.push((other.clone(), needed, false));
-                }
-            }
-        }
-    }
     let mut slices = Vec::new();
-    for (name, needed, recent) in &wanted {
+    for SliceRead {
+        slice: name,
+        columns: needed,
+        recent,
+    } in &reads::gate(checks, &plan.data)
+    {
         let path = options
             .overrides
             .get(name)

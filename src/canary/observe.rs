@@ -65,7 +65,7 @@ pub fn observe(
         (start, now_ms)
     };
     // Only the guards' columns and the time column: live traffic has no labels to require.
-    let needed = data::needed_for_checks(
+    let needed = crate::plan::reads::needed_for_checks(
         &canary.guards,
         &DataPlan {
             recent: Some(time.clone()),

@@ -9,7 +9,7 @@ mod error;
 mod files;
 mod join;
 
-pub use columns::{ColumnKind, Needed, needed_for_checks};
+pub use columns::{accepts, check_schema};
 pub use error::DataError;
 pub use files::{FileDigest, resolve as resolve_files};
 pub use join::{JoinStats, pair_rows};
@@ -20,6 +20,7 @@ use std::sync::OnceLock;
 use polars::prelude::*;
 
 use crate::plan::Recency;
+use crate::plan::reads::Needed;
 
 /// One slice, read and filtered.
 pub struct Slice {
@@ -102,7 +103,7 @@ pub fn load(req: &SliceRequest<'_>) -> Result<Slice, DataError> {
         lazy,
         schema,
     } = scan(req.name, req.path)?;
-    req.needed.check_schema(req.name, req.path, &schema)?;
+    check_schema(req.needed, req.name, req.path, &schema)?;
     let names: Vec<Expr> = req.needed.names().map(col).collect();
     // Hashing is single-threaded and reading leaves a core idle while it decompresses some
     // columns: doing both at once hides most of the hashing (about 0.5 s per GB).

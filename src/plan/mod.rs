@@ -4,6 +4,8 @@
 //! value needs the source text to be understood, but each check keeps its source and span so
 //! reports and diagnostics can point back into the file.
 
+pub mod reads;
+
 use crate::ast::{CmpOp, Span};
 use crate::metrics::registry::MetricId;
 
