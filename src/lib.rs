@@ -11,16 +11,12 @@ pub mod cli;
 pub mod data;
 pub mod diagnostic;
 #[cfg(feature = "data")]
-pub mod drift;
-#[cfg(feature = "data")]
 pub mod engine;
 #[cfg(feature = "data")]
 pub mod eval;
 #[cfg(all(feature = "data", feature = "services"))]
 pub mod exec;
 pub mod format;
-#[cfg(feature = "data")]
-pub mod gate;
 pub mod metrics;
 pub mod plan;
 #[cfg(feature = "data")]
@@ -29,3 +25,5 @@ pub mod source;
 pub mod stats;
 pub mod suggest;
 pub mod syntax;
+#[cfg(feature = "data")]
+pub mod usecase;

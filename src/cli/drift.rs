@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::{Outcome, Output, emit, load_policy, parse_now};
-use crate::drift::{DriftOptions, run};
+use crate::usecase::drift::{DriftOptions, run};
 
 pub struct DriftArgs {
     pub policy: PathBuf,

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::{ErrorFormat, Outcome, Output, emit, load_policy, parse_now};
-use crate::gate::{GateOptions, run};
 use crate::report::Format;
+use crate::usecase::gate::{GateOptions, run};
 
 pub struct GateArgs {
     pub policy: PathBuf,

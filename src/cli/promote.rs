@@ -13,10 +13,10 @@ use crate::eval::Verdict;
 use crate::exec::http::PlannedCall;
 use crate::exec::mlflow::Mlflow;
 use crate::exec::{ExecError, aliases, trail};
-use crate::gate::{GateOptions, run};
 use crate::plan::PolicyPlan;
 use crate::report::Format;
 use crate::source::PolicyFile;
+use crate::usecase::gate::{GateOptions, run};
 
 pub struct PromoteArgs {
     pub gate: GateArgs,

@@ -12,6 +12,8 @@ use crate::plan::{DriftPlan, PolicyPlan};
 use crate::report::plots::{self, Plotted};
 use crate::report::{Report, ReportError, SliceInfo};
 
+use super::slices::location;
+
 pub struct DriftOptions {
     /// Slice paths from the command line (`reference`, `current`), overriding the policy's.
     pub overrides: BTreeMap<String, String>,
@@ -104,31 +106,26 @@ pub fn run(
     }
 }
 
-fn path_of(
-    plan: &PolicyPlan,
-    options: &DriftOptions,
-    name: &str,
-    cli_name: &str,
-) -> Result<String, DataError> {
-    options
-        .overrides
-        .get(cli_name)
-        .cloned()
-        .or_else(|| plan.data.slice(name).map(|s| s.path.clone()))
-        .ok_or_else(|| DataError::NoFiles {
-            slice: name.to_string(),
-            path: "(not defined)".into(),
-        })
-}
-
 fn load(
     plan: &PolicyPlan,
     drift: &DriftPlan,
     options: &DriftOptions,
 ) -> Result<(Vec<Slice>, Vec<Vec<String>>), DataError> {
-    let reference_path = path_of(plan, options, "reference", "reference")?;
+    let reference_path = location(
+        &plan.data,
+        &options.overrides,
+        "reference",
+        "reference",
+        None,
+    )?;
     let current_name = current_slice(plan);
-    let current_path = path_of(plan, options, current_name, "current")?;
+    let current_path = location(
+        &plan.data,
+        &options.overrides,
+        current_name,
+        "current",
+        None,
+    )?;
     let schema = data::schema("reference", &reference_path)?;
     let window_column = drift.window.as_ref().map(|w| w.column.as_str());
     let mut needed = Needed::default();

@@ -1,10 +1,11 @@
 //! The gate as one call: load the slices a compiled policy needs, check the data requirements,
-//! pair rows, evaluate the checks, and assemble the report. `verdict gate` and (later)
+//! pair rows, evaluate the checks, and assemble the report. `verdict gate` and
 //! `verdict promote` both run this.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use super::slices::{distinct_files, location};
 use crate::ast::CmpOp;
 use crate::data::{self, DataError, Slice, SliceRequest};
 use crate::engine::Table;
@@ -146,15 +147,7 @@ fn load_slices(
         recent,
     } in &reads::gate(checks, &plan.data)
     {
-        let path = options
-            .overrides
-            .get(name)
-            .cloned()
-            .or_else(|| plan.data.slice(name).map(|s| s.path.clone()))
-            .ok_or_else(|| DataError::NoFiles {
-                slice: name.clone(),
-                path: "(not defined)".into(),
-            })?;
+        let path = location(&plan.data, &options.overrides, name, name, None)?;
         let request = SliceRequest {
             name,
             path: &path,
@@ -224,15 +217,11 @@ fn check_sources(
     options: &GateOptions<'_>,
 ) -> Result<(), DataError> {
     let (champion, challenger) = (&slices[0], &slices[1]);
-    if champion.sha256 == challenger.sha256 {
-        return Err(DataError::Sanity {
-            message: format!(
-                "slices `champion` (`{}`) and `challenger` (`{}`) are the same files, sha256 {}",
-                champion.path, challenger.path, challenger.sha256
-            ),
-            help: "score the same traffic with each model into its own files".into(),
-        });
-    }
+    distinct_files(
+        champion,
+        challenger,
+        "score the same traffic with each model into its own files",
+    )?;
     for source in &plan.data.slices {
         if matches!(source.name.as_str(), "champion" | "challenger") {
             continue;
