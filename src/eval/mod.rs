@@ -7,16 +7,16 @@
 pub mod compare;
 mod compute;
 mod confidence;
-mod drift;
 mod error;
+mod per_column;
 mod segments;
 
 use serde::Serialize;
 
 pub use crate::engine::local::Values;
 pub use confidence::Confidence;
-pub use drift::evaluate_drift;
 pub use error::{BoundError, EvalError, SegmentError};
+pub use per_column::evaluate_drift;
 pub use segments::{DEFAULT_MIN_SEGMENT_ROWS, SegmentOutcome, SegmentStatus};
 
 use crate::engine::{Columns, Table};
