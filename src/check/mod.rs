@@ -13,7 +13,7 @@ pub use error::CheckError;
 pub use metric::Context;
 
 use crate::ast::{self, CanaryStmt, Check, CmpOp, DriftStmt, Item, Span};
-use crate::metrics::registry::{MetricSpec, ParamKind, Sample};
+use crate::metrics::registry::{BoundMethod, MetricSpec, ParamKind, Sample};
 use crate::plan::*;
 use metric::backquoted;
 use value::BoundContext;
@@ -489,7 +489,7 @@ impl Checker<'_> {
             return None;
         }
         if let (Some(at), Some(_)) = (&check.confidence, confidence) {
-            let problem = if spec.sample == Sample::One && !spec.bootstrap {
+            let problem = if spec.sample == Sample::One && spec.bound == BoundMethod::None {
                 Some(
                     "a confidence bound needs a mean-like metric; bound a rate, a mean or a quantile instead",
                 )

@@ -14,7 +14,7 @@ use crate::plan::{Bins, MetricCall};
 
 /// The registry entry of a call, by the name written, so that `p99` is p99's entry.
 pub fn spec_of(call: &MetricCall) -> Result<&'static MetricSpec, EvalError> {
-    registry::lookup(&call.name).ok_or_else(|| EvalError::NoKernel {
+    call.spec().ok_or_else(|| EvalError::NoKernel {
         metric: call.name.clone(),
     })
 }
@@ -32,7 +32,7 @@ pub fn params(call: &MetricCall) -> Params {
 
 /// A one-sample metric on rows (a slice's, or a resample of them), through its kernel.
 pub fn metric(call: &MetricCall, rows: &Rows<'_>) -> MetricResult<f64> {
-    let spec = registry::lookup(&call.name).ok_or(Undefined::IncompatibleStates)?;
+    let spec = call.spec().ok_or(Undefined::IncompatibleStates)?;
     spec.kernel.value(rows, &params(call))
 }
 

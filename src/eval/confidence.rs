@@ -14,7 +14,7 @@ use super::compute;
 use super::{BoundError, EvalError, GateInputs, compare};
 use crate::ast::CmpOp;
 use crate::engine::{Columns, Table};
-use crate::metrics::registry::MetricId;
+use crate::metrics::registry::BoundMethod;
 use crate::plan::{Bound, CheckPlan};
 use crate::stats::bootstrap::{self, BootstrapDifference, Percentiles};
 use crate::stats::{delong, normal};
@@ -81,8 +81,9 @@ pub fn bound<T: Table>(
             estimate + z * std_error
         }
     };
-    let (estimate, bound, p_value, method, resampled) = match (baseline, call.id) {
-        (None, MetricId::Auroc) => {
+    let bound_method = compute::spec_of(call)?.bound;
+    let (estimate, bound, p_value, method, resampled) = match (baseline, bound_method) {
+        (None, BoundMethod::DeLong) => {
             let (label, score) = labelled(tested)?;
             let v = delong::auroc_variance(label, score).map_err(BoundError::Variance)?;
             // Perfect separation has no sampling error to bound; it is not certainty.
@@ -92,7 +93,7 @@ pub fn bound<T: Table>(
             let se = v.variance.sqrt();
             (v.auc, side(v.auc, se), None, "delong", false)
         }
-        (Some(baseline), MetricId::Auroc) if weight == 1.0 => {
+        (Some(baseline), BoundMethod::DeLong) if weight == 1.0 => {
             let (label, score) = labelled(tested)?;
             let (baseline_label, baseline_score) = labelled(baseline)?;
             let paired = joined && label == baseline_label;

@@ -20,7 +20,7 @@ pub fn evaluate_drift<T: Table>(
         .checks
         .iter()
         .enumerate()
-        .filter(|(_, check)| check.metric().id != MetricId::ShareDrifted)
+        .filter(|(_, check)| !check.metric().summarises_checks())
         .flat_map(|(i, check)| {
             let listed = columns.get(i).into_iter().flatten();
             listed.map(move |column| (i, check, column))
@@ -41,11 +41,11 @@ pub fn evaluate_drift<T: Table>(
     let tested = outcomes.len();
     for (i, check) in plan.checks.iter().enumerate() {
         if let DriftCheck::Written(check) = check
-            && check.metric.id == MetricId::ShareDrifted
+            && check.metric.summarises_checks()
         {
             let share = share_drifted(&format!("drift.{}", i + 1), check, &outcomes[..tested]);
             outcomes.push(share);
-            metrics.push(MetricId::ShareDrifted);
+            metrics.push(check.metric.id);
         }
     }
     (outcomes, metrics)

@@ -64,6 +64,18 @@ pub struct Param {
     pub kind: ParamKind,
 }
 
+/// How an `at 95%` bound on a one-sample metric is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoundMethod {
+    /// DeLong's variance (AUROC): exact for a difference of AUROCs or one AUROC.
+    DeLong,
+    /// A seeded percentile bootstrap of the metric's rows.
+    Bootstrap,
+    /// No bound: totals grow with the rows and extremes hang on single rows, so a bootstrap
+    /// bounds neither, and a wrong bound would pass what it should block.
+    None,
+}
+
 /// How many slices a metric looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sample {
@@ -96,10 +108,8 @@ pub struct MetricSpec {
     pub better: Better,
     /// How it is computed from rows.
     pub kernel: Kernel,
-    /// Whether an `at` bound may come from a bootstrap of it: not for totals, which grow with
-    /// the rows, nor for extremes, which hang on single rows (a wrong bound would pass what it
-    /// should block).
-    pub bootstrap: bool,
+    /// How an `at` bound on it is computed.
+    pub bound: BoundMethod,
     /// Named parts of the result (`ks(x).p`); the first is the default.
     pub fields: &'static [&'static str],
     /// The test's threshold when Evidently picks it for a column (`auto`).
@@ -222,7 +232,7 @@ const fn spec(
         sample,
         better,
         kernel,
-        bootstrap: true,
+        bound: BoundMethod::Bootstrap,
         fields: &[],
         evidently_default: None,
         definition,
@@ -249,15 +259,18 @@ use MetricId as M;
 use Sample::{Dataset, One, Two};
 
 pub const METRICS: &[MetricSpec] = &[
-    spec(
-        "auroc",
-        M::Auroc,
-        classification::AUROC,
-        LABEL_SCORE,
-        One,
-        Higher,
-        "area under the ROC curve; ties count half (scikit-learn roc_auc_score)",
-    ),
+    MetricSpec {
+        bound: BoundMethod::DeLong,
+        ..spec(
+            "auroc",
+            M::Auroc,
+            classification::AUROC,
+            LABEL_SCORE,
+            One,
+            Higher,
+            "area under the ROC curve; ties count half (scikit-learn roc_auc_score)",
+        )
+    },
     spec(
         "auprc",
         M::Auprc,
@@ -403,7 +416,7 @@ pub const METRICS: &[MetricSpec] = &[
         "arithmetic mean (numpy mean)",
     ),
     MetricSpec {
-        bootstrap: false,
+        bound: BoundMethod::None,
         ..spec(
             "min",
             M::Min,
@@ -415,7 +428,7 @@ pub const METRICS: &[MetricSpec] = &[
         )
     },
     MetricSpec {
-        bootstrap: false,
+        bound: BoundMethod::None,
         ..spec(
             "max",
             M::Max,
@@ -427,7 +440,7 @@ pub const METRICS: &[MetricSpec] = &[
         )
     },
     MetricSpec {
-        bootstrap: false,
+        bound: BoundMethod::None,
         ..spec(
             "sum",
             M::Sum,
@@ -448,7 +461,7 @@ pub const METRICS: &[MetricSpec] = &[
         "population standard deviation, ddof 0 (numpy std)",
     ),
     MetricSpec {
-        bootstrap: false,
+        bound: BoundMethod::None,
         ..spec(
             "count",
             M::Count,

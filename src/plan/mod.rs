@@ -7,7 +7,7 @@
 pub mod reads;
 
 use crate::ast::{CmpOp, Span};
-use crate::metrics::registry::MetricId;
+use crate::metrics::registry::{self, MetricId, MetricSpec, Sample};
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyPlan {
@@ -129,6 +129,18 @@ pub struct MetricCall {
     pub bins: Bins,
     /// `ks(x).p`: which part of the result the check compares.
     pub field: Option<String>,
+}
+
+impl MetricCall {
+    /// The registry entry of the metric as written, so that `p99` is p99's entry.
+    pub fn spec(&self) -> Option<&'static MetricSpec> {
+        registry::lookup(&self.name)
+    }
+
+    /// `share_drifted` and its kind: computed from the other checks of the block, not from rows.
+    pub fn summarises_checks(&self) -> bool {
+        self.spec().is_some_and(|s| s.sample == Sample::Dataset)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::ast::Span;
-use crate::metrics::registry::{self, ParamKind};
+use crate::metrics::registry::ParamKind;
 use crate::plan::{CheckPlan, ColumnSelector, DataPlan, DriftPlan, Operand, Predicate};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,7 +78,7 @@ pub fn needed_for_checks(checks: &[CheckPlan], data: &DataPlan) -> Needed {
     let mut needed = Needed::default();
     for check in checks {
         let span = Some(check.span);
-        if let Some(spec) = registry::lookup(&check.metric.name) {
+        if let Some(spec) = check.metric.spec() {
             for (param, column) in spec
                 .params
                 .iter()
@@ -201,7 +201,8 @@ pub fn drift(plan: &DriftPlan) -> Vec<Selection<'_>> {
         .iter()
         .map(|check| {
             let metric = check.metric();
-            let kind = registry::lookup(&metric.name)
+            let kind = metric
+                .spec()
                 .and_then(|spec| spec.params.first())
                 .map_or(ColumnKind::Numeric, |param| {
                     ColumnKind::of_param(param.kind)

@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use crate::data::{self, DataError, Slice, SliceRequest, TimeFilter};
 use crate::eval::{self, GateInputs, Values};
-use crate::metrics::registry::MetricId;
 use crate::plan::reads::{self, ColumnKind, Needed};
 use crate::plan::{DriftPlan, PolicyPlan};
 use crate::report::plots::{self, Plotted};
@@ -141,7 +140,7 @@ fn load(
             .map(|(name, _)| name.as_str())
             .collect();
         let expanded = selection.expand(&eligible);
-        if expanded.is_empty() && check.metric().id != MetricId::ShareDrifted {
+        if expanded.is_empty() && !check.metric().summarises_checks() {
             return Err(DataError::Empty {
                 slice: "reference".into(),
                 why: format!("`{source}` (line {line}) selects no column it can test"),
