@@ -26,8 +26,9 @@ pub fn pair_rows(
         reason,
         help,
     };
-    let left_keys = keys(left, &join.key).map_err(|e| fail(e, None))?;
-    let right_keys = keys(right, &join.key).map_err(|e| fail(e, None))?;
+    let polars = |e: PolarsError| fail(first_line(&e.to_string()), None);
+    let left_keys = keys(left, &join.key).map_err(polars)?;
+    let right_keys = keys(right, &join.key).map_err(polars)?;
     let mut index: HashMap<&str, IdxSize> = HashMap::with_capacity(left_keys.len());
     for (i, key) in left_keys.iter().enumerate() {
         let Some(key) = key else { continue };
@@ -84,22 +85,20 @@ pub fn pair_rows(
             ));
         }
     }
-    left.frame = take(&left.frame, left_idx).map_err(|e| fail(e, None))?;
-    right.frame = take(&right.frame, right_idx).map_err(|e| fail(e, None))?;
+    left.frame = take(&left.frame, left_idx).map_err(polars)?;
+    right.frame = take(&right.frame, right_idx).map_err(polars)?;
     Ok(stats)
 }
 
-fn keys(slice: &Slice, key: &str) -> Result<Vec<Option<String>>, String> {
+fn keys(slice: &Slice, key: &str) -> PolarsResult<Vec<Option<String>>> {
     let series = slice
         .frame
-        .column(key)
-        .and_then(|c| c.as_materialized_series().cast(&DataType::String))
-        .map_err(|e| first_line(&e.to_string()))?;
-    let strings = series.str().map_err(|e| first_line(&e.to_string()))?;
-    Ok(strings.iter().map(|k| k.map(str::to_string)).collect())
+        .column(key)?
+        .as_materialized_series()
+        .cast(&DataType::String)?;
+    Ok(series.str()?.iter().map(|k| k.map(str::to_string)).collect())
 }
 
-fn take(frame: &DataFrame, idx: Vec<IdxSize>) -> Result<DataFrame, String> {
-    let idx = IdxCa::from_vec("idx".into(), idx);
-    frame.take(&idx).map_err(|e| first_line(&e.to_string()))
+fn take(frame: &DataFrame, idx: Vec<IdxSize>) -> PolarsResult<DataFrame> {
+    frame.take(&IdxCa::from_vec("idx".into(), idx))
 }
