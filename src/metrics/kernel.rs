@@ -232,3 +232,66 @@ impl TwoSample {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{ks, psi, summary};
+
+    fn chunks(values: &[f64]) -> Vec<&[f64]> {
+        let third = values.len() / 3;
+        vec![
+            &values[..third],
+            &values[third..2 * third],
+            &values[2 * third..],
+        ]
+    }
+
+    #[test]
+    fn two_sample_sides_in_runs_compare_as_whole_columns() {
+        let reference: Vec<f64> = (0..300).map(|i| f64::from(i % 37) * 0.5).collect();
+        let current: Vec<f64> = (0..200).map(|i| f64::from(i % 41) * 0.45 + 1.0).collect();
+        for kernel in [psi::PSI, ks::KS] {
+            let Kernel::TwoSample(kernel) = kernel else {
+                panic!("a two-sample kernel")
+            };
+            let params = Params::default();
+            let whole = kernel.compare(
+                &Side::Numbers(vec![&reference]),
+                &Side::Numbers(vec![&current]),
+                &params,
+            );
+            let split = kernel.compare(
+                &Side::Numbers(chunks(&reference)),
+                &Side::Numbers(chunks(&current)),
+                &params,
+            );
+            assert_eq!(whole, split);
+            assert!(whole.is_ok());
+        }
+    }
+
+    #[test]
+    fn category_counts_merge_by_adding() {
+        let mut a = Categories::default();
+        a.absorb([Some("x"), Some("y"), None]);
+        let mut b = Categories::default();
+        b.absorb([Some("y"), Some("z")]);
+        a.merge(&b);
+        assert_eq!((a.total(), a.distinct()), (4, 3));
+    }
+
+    #[test]
+    fn states_of_different_metrics_do_not_merge() {
+        let params = Params::default();
+        let mut mean = summary::MEAN.start(&params).expect("a one-sample kernel");
+        let std = summary::STD.start(&params).expect("a one-sample kernel");
+        assert_eq!(mean.merge(std), Err(Undefined::IncompatibleStates));
+        let rows = summary::QUANTILE
+            .start(&params)
+            .expect("a one-sample kernel");
+        assert_eq!(mean.merge(rows), Err(Undefined::IncompatibleStates));
+        let none: Option<State<'_>> = psi::PSI.start(&params);
+        assert!(none.is_none(), "a two-sample kernel has no one-slice state");
+    }
+}
