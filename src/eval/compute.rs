@@ -115,7 +115,9 @@ pub fn two_sample(
             Ok(TwoSample {
                 value,
                 p_value: compared.p_value,
-                rows: [sides.0.rows(), sides.1.rows()],
+                rows: compared
+                    .rows
+                    .unwrap_or_else(|| [sides.0.rows(), sides.1.rows()]),
             })
         });
     compared.map_err(|source| EvalError::Compared {

@@ -23,16 +23,20 @@ use super::kernel::{Compared, Kernel, TwoSample};
 pub const KL: Kernel = Kernel::TwoSample(TwoSample {
     numeric: |reference, current, params| {
         let buckets = numeric_buckets(reference, current, params.bins)?;
-        kl_from_buckets(&buckets).map(Compared::distance)
+        kl_from_buckets(&buckets).map(|v| Compared::distance(v).over(&buckets))
     },
-    categories: Some(|buckets| kl_from_buckets(buckets).map(Compared::distance)),
+    categories: Some(|buckets| {
+        kl_from_buckets(buckets).map(|v| Compared::distance(v).over(buckets))
+    }),
 });
 pub const JS: Kernel = Kernel::TwoSample(TwoSample {
     numeric: |reference, current, params| {
         let buckets = numeric_buckets(reference, current, params.bins)?;
-        js_from_buckets(&buckets).map(Compared::distance)
+        js_from_buckets(&buckets).map(|v| Compared::distance(v).over(&buckets))
     },
-    categories: Some(|buckets| js_from_buckets(buckets).map(Compared::distance)),
+    categories: Some(|buckets| {
+        js_from_buckets(buckets).map(|v| Compared::distance(v).over(buckets))
+    }),
 });
 pub const WASSERSTEIN: Kernel = Kernel::TwoSample(TwoSample {
     numeric: |reference, current, _| {

@@ -24,13 +24,15 @@ pub const CHISQUARE: Kernel = Kernel::TwoSample(TwoSample {
     numeric: |reference, current, _| {
         chisquare(&reference.contiguous(), &current.contiguous()).map(Compared::p_value)
     },
-    categories: Some(|buckets| chisquare_from_buckets(buckets).map(Compared::p_value)),
+    categories: Some(|buckets| {
+        chisquare_from_buckets(buckets).map(|p| Compared::p_value(p).over(buckets))
+    }),
 });
 pub const Z: Kernel = Kernel::TwoSample(TwoSample {
     numeric: |reference, current, _| {
         z(&reference.contiguous(), &current.contiguous()).map(Compared::p_value)
     },
-    categories: Some(|buckets| z_from_buckets(buckets).map(Compared::p_value)),
+    categories: Some(|buckets| z_from_buckets(buckets).map(|p| Compared::p_value(p).over(buckets))),
 });
 
 /// p-value of Evidently's chi-square test of two numeric samples' values as categories.

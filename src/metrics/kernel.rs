@@ -81,6 +81,9 @@ pub struct TwoSample {
 pub struct Compared {
     pub statistic: f64,
     pub p_value: Option<f64>,
+    /// Values compared on each side, when the comparison counted them anyway (binned tests:
+    /// their buckets' totals); otherwise the caller counts them.
+    pub rows: Option<[usize; 2]>,
 }
 
 impl Compared {
@@ -89,6 +92,7 @@ impl Compared {
         Compared {
             statistic,
             p_value: None,
+            rows: None,
         }
     }
 
@@ -97,6 +101,17 @@ impl Compared {
         Compared {
             statistic: p,
             p_value: Some(p),
+            rows: None,
+        }
+    }
+
+    /// The same, with the rows its buckets hold: each side's finite values or non-null
+    /// categories, which is what the comparison used.
+    pub fn over(self, buckets: &Buckets) -> Self {
+        let total = |counts: &[u64]| counts.iter().sum::<u64>() as usize;
+        Compared {
+            rows: Some([total(&buckets.reference), total(&buckets.current)]),
+            ..self
         }
     }
 

@@ -22,6 +22,7 @@ pub const KS: Kernel = Kernel::TwoSample(TwoSample {
         Ok(Compared {
             statistic: ks.statistic,
             p_value: Some(ks.pvalue),
+            rows: None,
         })
     },
     categories: None,

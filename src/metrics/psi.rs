@@ -16,9 +16,11 @@ use super::kernel::{Compared, Kernel, TwoSample};
 pub const PSI: Kernel = Kernel::TwoSample(TwoSample {
     numeric: |reference, current, params| {
         let buckets = numeric_buckets(reference, current, params.bins)?;
-        psi_from_buckets(&buckets).map(Compared::distance)
+        psi_from_buckets(&buckets).map(|v| Compared::distance(v).over(&buckets))
     },
-    categories: Some(|buckets| psi_from_buckets(buckets).map(Compared::distance)),
+    categories: Some(|buckets| {
+        psi_from_buckets(buckets).map(|v| Compared::distance(v).over(buckets))
+    }),
 });
 
 /// PSI of `current` against `reference`, bucketed by `bins`.
