@@ -25,12 +25,13 @@ pub struct DriftRun {
     pub data_error: Option<DataError>,
 }
 
-/// The slice drift compares with the reference: `current`, or the champion's recent traffic.
+/// The slice drift compares with the reference: `current`, or the champion's recent traffic
+/// when the policy defines a champion but no `current` (`--current` then gives its files).
 pub fn current_slice(plan: &PolicyPlan) -> &'static str {
-    if plan.data.slice("current").is_some() {
-        "current"
-    } else {
+    if plan.data.slice("current").is_none() && plan.data.slice("champion").is_some() {
         "champion"
+    } else {
+        "current"
     }
 }
 

@@ -16,5 +16,6 @@ mod mlflow;
 mod properties;
 mod quality_reference;
 mod report_schema;
+mod slice_flags;
 mod stats_reference;
 mod support;
