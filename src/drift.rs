@@ -160,7 +160,7 @@ fn load(
         }
         columns.push(expanded);
     }
-    let reference = data::load(&SliceRequest {
+    let mut reference = data::load(&SliceRequest {
         name: "reference",
         path: &reference_path,
         needed: &needed,
@@ -171,14 +171,14 @@ fn load(
     if let Some(window) = &drift.window {
         current_needed.add(&window.column, ColumnKind::Timestamp, None);
     }
-    let current = data::load(&SliceRequest {
+    let mut current = data::load(&SliceRequest {
         name: current_name,
         path: &current_path,
         needed: &current_needed,
         time: drift.window.as_ref().map(TimeFilter::Window),
         now_ms: options.now_ms,
     })?;
-    data::same_schema(&reference, &current)?;
+    data::same_schema(&mut reference, &mut current)?;
     Ok((vec![reference, current], columns))
 }
 

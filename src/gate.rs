@@ -187,7 +187,8 @@ fn load_slices(
         };
         slices.push(data::load(&request)?);
     }
-    data::same_schema(&slices[0], &slices[1])?;
+    let (left, right) = slices.split_at_mut(1);
+    data::same_schema(&mut left[0], &mut right[0])?;
     check_sources(plan, &slices, options)?;
     if let Some(join) = &plan.data.join {
         let (left, right) = slices.split_at_mut(1);

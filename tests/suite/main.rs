@@ -19,3 +19,4 @@ mod report_schema;
 mod slice_flags;
 mod stats_reference;
 mod support;
+mod widening;
