@@ -74,7 +74,7 @@ enum Command {
     #[command(after_help = EXIT_CODES)]
     Drift {
         policy: PathBuf,
-        /// Parquet file, glob or folder for the reference slice (overrides the policy).
+        /// Parquet file, glob or folder for the reference slice (overrides the policy's; defines it when the policy does not).
         #[arg(long)]
         reference: Option<String>,
         /// ... for the current slice (default: the policy's `current`, else `champion`).
@@ -137,7 +137,7 @@ enum CanaryCommand {
     #[command(after_help = CANARY_EXIT_CODES)]
     Step {
         policy: PathBuf,
-        /// Parquet file, glob or folder of traffic served by the canary (overrides the policy).
+        /// Parquet file, glob or folder of traffic served by the canary (overrides the policy's; defines it when the policy does not).
         #[arg(long)]
         canary: Option<String>,
         /// ... of traffic served by the stable revision.
@@ -165,7 +165,7 @@ struct GateFlags {
     /// Only this gate (default: every gate in the policy).
     #[arg(long)]
     gate: Option<String>,
-    /// Parquet file, glob or folder for the champion slice (overrides the policy).
+    /// Parquet file, glob or folder for the champion slice (overrides the policy's; defines it when the policy does not).
     #[arg(long)]
     champion: Option<String>,
     /// ... for the challenger slice.

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::ast::Policy;
-use crate::check::CheckError;
+use crate::check::{CheckError, Invocation};
 use crate::plan::PolicyPlan;
 use crate::syntax::SyntaxError;
 
@@ -111,16 +111,20 @@ pub enum PolicyError {
     Data(#[from] crate::data::DataError),
 }
 
-/// Parses and checks. With syntax errors the checker still runs on what could be read, but its
-/// complaints about missing definitions are dropped: the definition may sit on a skipped line.
-pub fn compile(text: &str) -> Result<(Policy, PolicyPlan), Vec<PolicyError>> {
+/// Parses and checks, with what the command line gives (`Invocation::CHECK` for none). With
+/// syntax errors the checker still runs on what could be read, but its complaints about missing
+/// definitions are dropped: the definition may sit on a skipped line.
+pub fn compile(
+    text: &str,
+    invocation: &Invocation,
+) -> Result<(Policy, PolicyPlan), Vec<PolicyError>> {
     let parsed = crate::syntax::parse(text);
     let had_syntax_errors = !parsed.errors.is_empty();
     let mut errors: Vec<PolicyError> = parsed.errors.into_iter().map(PolicyError::from).collect();
     let Some(policy) = parsed.policy else {
         return Err(errors);
     };
-    match crate::check::check(&policy, text) {
+    match crate::check::check(&policy, text, invocation) {
         Ok(plan) if errors.is_empty() => return Ok((policy, plan)),
         Ok(_) => {}
         Err(check_errors) => errors.extend(

@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {
     let text = String::from_utf8_lossy(bytes);
-    let _ = verdict::source::compile(&text);
+    let _ = verdict::source::compile(&text, &verdict::check::Invocation::CHECK);
 
     let parsed = verdict::syntax::parse(&text);
     let (Some(policy), true) = (parsed.policy, parsed.errors.is_empty()) else {

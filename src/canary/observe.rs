@@ -118,7 +118,8 @@ pub fn observe(
         }
         .into());
     }
-    data::same_schema(&slices[0], &slices[1])?;
+    let (canary_side, stable_side) = slices.split_at_mut(1);
+    data::same_schema(&mut canary_side[0], &mut stable_side[0])?;
     let requests = slices[0].frame.height() as u64;
     let last_request_ms = slices[0].ts_range.map(|(_, newest)| newest);
     let guards = if requests == 0 {

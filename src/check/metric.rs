@@ -81,7 +81,7 @@ impl Checker<'_> {
             if spec.takes_column_list(ctx == Context::Drift) {
                 self.column_list(spec, &positional, m, &mut call)?;
             } else {
-                self.positional(spec, &positional, m, &mut call)?;
+                self.positional(spec, &positional, m, ctx, &mut call)?;
             }
         }
         if let Some(field) = &m.field {
@@ -196,6 +196,7 @@ impl Checker<'_> {
         spec: &MetricSpec,
         args: &[&Arg],
         m: &MetricRef,
+        ctx: Context,
         call: &mut MetricCall,
     ) -> Option<()> {
         let takes_slice = spec.sample == Sample::Two;
@@ -229,7 +230,7 @@ impl Checker<'_> {
             }
         }
         if let Some(slice_arg) = args.get(spec.params.len()) {
-            call.against = Some(self.slice_ref(&slice_arg.value)?);
+            call.against = Some(self.slice_ref(&slice_arg.value, ctx)?);
         }
         Some(())
     }
@@ -315,7 +316,9 @@ impl Checker<'_> {
         Some(number)
     }
 
-    fn slice_ref(&mut self, value: &Expr) -> Option<String> {
+    /// A slice a two-sample metric compares with. In a block the command does not run, a name
+    /// defined nowhere is not an error: the command that runs the block may give it by a flag.
+    fn slice_ref(&mut self, value: &Expr, ctx: Context) -> Option<String> {
         let ExprKind::Name(name) = &value.kind else {
             self.error(CheckError::Kind {
                 expected: "a slice name".into(),
@@ -325,8 +328,10 @@ impl Checker<'_> {
             });
             return None;
         };
-        if !self.slices.iter().any(|(s, _)| s == name) {
-            let known: Vec<&str> = self.slices.iter().map(|(s, _)| s.as_str()).collect();
+        if !self.knows_slice(name) && self.invocation.runs(ctx) {
+            let known: Vec<&str> = (self.slices.iter().map(|(s, _)| s.as_str()))
+                .chain(self.invocation.given.iter().map(String::as_str))
+                .collect();
             self.error(CheckError::UnknownSlice {
                 name: name.clone(),
                 span: value.span,

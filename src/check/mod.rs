@@ -1,15 +1,18 @@
 //! AST → plan. Resolves names against the metric registry and the data block, folds constants,
 //! checks ranges and orders, and reports every problem at once.
 //!
-//! Takes a parsed policy and its source text; returns a `PolicyPlan` or all `CheckError`s. Never
-//! reads data or the environment: `env("X")` stays a reference until a service is used.
+//! Takes a parsed policy, its source text and what the command line gives (see `Invocation`);
+//! returns a `PolicyPlan` or all `CheckError`s. Never reads data or the environment: `env("X")`
+//! stays a reference until a service is used.
 
 mod data;
 mod error;
+mod invocation;
 mod metric;
 mod value;
 
 pub use error::CheckError;
+pub use invocation::{Invocation, Runs};
 pub use metric::Context;
 
 use crate::ast::{self, CanaryStmt, Check, CmpOp, DriftStmt, Item, Span};
@@ -18,9 +21,14 @@ use crate::plan::*;
 use metric::backquoted;
 use value::BoundContext;
 
-pub fn check(policy: &ast::Policy, src: &str) -> Result<PolicyPlan, Vec<CheckError>> {
+pub fn check(
+    policy: &ast::Policy,
+    src: &str,
+    invocation: &Invocation,
+) -> Result<PolicyPlan, Vec<CheckError>> {
     let mut checker = Checker {
         src,
+        invocation,
         errors: Vec::new(),
         slices: Vec::new(),
         plan: PolicyPlan::default(),
@@ -38,6 +46,7 @@ pub fn check(policy: &ast::Policy, src: &str) -> Result<PolicyPlan, Vec<CheckErr
 
 pub(crate) struct Checker<'a> {
     src: &'a str,
+    invocation: &'a Invocation,
     errors: Vec<CheckError>,
     /// Slices defined in the data block, with where they were defined.
     slices: Vec<(String, Span)>,
@@ -240,6 +249,7 @@ impl Checker<'_> {
         seen.push((gate.name.text.clone(), gate.name.span));
         self.require_slices(
             &["champion", "challenger"],
+            Context::Gate,
             &format!("gate `{}`", gate.name.text),
             gate.name.span,
         );
@@ -267,6 +277,7 @@ impl Checker<'_> {
     fn canary(&mut self, block: &ast::CanaryBlock) {
         self.require_slices(
             &["canary", "stable"],
+            Context::Guard,
             "the canary",
             head(block.span, "canary"),
         );
@@ -364,11 +375,12 @@ impl Checker<'_> {
 
     fn drift(&mut self, block: &ast::DriftBlock) {
         let span = head(block.span, "drift");
-        if !self.slices.iter().any(|(s, _)| s == "current") {
-            self.require_slices(&["reference", "champion"], "the drift block", span);
+        let current: &[&str] = if self.knows_slice("current") {
+            &["reference"]
         } else {
-            self.require_slices(&["reference"], "the drift block", span);
-        }
+            &["reference", "champion"]
+        };
+        self.require_slices(current, Context::Drift, "the drift block", span);
         let mut plan = DriftPlan {
             window: None,
             checks: Vec::new(),
@@ -439,15 +451,25 @@ impl Checker<'_> {
         })
     }
 
-    fn require_slices(&mut self, names: &[&str], needed_by: &str, span: Span) {
+    /// Whether a slice is defined in the data block or given on the command line.
+    fn knows_slice(&self, name: &str) -> bool {
+        self.slices.iter().any(|(s, _)| s == name) || self.invocation.gives(name)
+    }
+
+    /// The slices a block needs, when the command runs that block.
+    fn require_slices(&mut self, names: &[&str], block: Context, needed_by: &str, span: Span) {
+        if !self.invocation.runs(block) {
+            return;
+        }
         for name in names {
-            if !self.slices.iter().any(|(s, _)| s == name) {
+            if !self.knows_slice(name) {
                 self.error(CheckError::MissingSlice {
                     needed_by: needed_by.to_string(),
                     slice: (*name).to_string(),
                     span,
                     help: format!(
-                        "define it in the data block: `{name} = parquet(\"path/*.parquet\")`"
+                        "define it in the data block, `{name} = parquet(\"path/*.parquet\")`, or pass {} PATH",
+                        invocation::flag_for(name, block)
                     ),
                 });
             }

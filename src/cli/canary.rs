@@ -23,6 +23,7 @@ use crate::canary::decide::{Inputs, Served, decide_unobserved};
 use crate::canary::observe::{self, StageData};
 use crate::canary::report::{Step, report};
 use crate::canary::{CanaryError, CanaryState, Decision, Observation, Phase, decide};
+use crate::check::{Context, Invocation, Runs};
 use crate::exec::ExecError;
 use crate::exec::aliases::{self, Aliases};
 use crate::exec::kserve::{self, InferenceService};
@@ -67,10 +68,13 @@ struct StepRecord<'a> {
 }
 
 pub fn run_step(args: &StepArgs, color: bool) -> Outcome {
-    let (file, plan) = match load_policy(&args.policy, super::ErrorFormat::Human, color) {
-        Ok(loaded) => loaded,
-        Err(outcome) => return outcome,
-    };
+    let flags = super::slice_flags(&[("canary", &args.canary), ("stable", &args.stable)]);
+    let invocation = Invocation::new(Runs::Only(Context::Guard), flags.keys());
+    let (file, plan) =
+        match load_policy(&args.policy, &invocation, super::ErrorFormat::Human, color) {
+            Ok(loaded) => loaded,
+            Err(outcome) => return outcome,
+        };
     // Before anything changes: a report that cannot be written must not follow a patch.
     if let Some(dir) = &args.report_dir
         && let Err(e) = std::fs::create_dir_all(dir)

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use super::{ErrorFormat, Outcome, plural, print, report_load_error, report_policy_errors};
+use crate::check::Invocation;
 use crate::plan::PolicyPlan;
 use crate::source::{PolicyFile, compile};
 
@@ -18,7 +19,7 @@ pub fn run(paths: &[PathBuf], format: ErrorFormat, color: bool) -> Outcome {
                 continue;
             }
         };
-        match compile(&file.text) {
+        match compile(&file.text, &Invocation::CHECK) {
             Ok((_, plan)) => print(&format!("{}: ok ({})\n", path.display(), summary(&plan))),
             Err(errors) => {
                 report_policy_errors(&file, &errors, format, color);

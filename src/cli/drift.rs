@@ -1,9 +1,9 @@
 //! `verdict drift POLICY`: has the current window drifted from the reference?
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use super::{Outcome, Output, emit, load_policy, parse_now};
+use super::{Outcome, Output, emit, load_policy, parse_now, slice_flags};
+use crate::check::{Context, Invocation, Runs};
 use crate::usecase::drift::{DriftOptions, run};
 
 pub struct DriftArgs {
@@ -14,10 +14,13 @@ pub struct DriftArgs {
 }
 
 pub fn run_command(args: &DriftArgs, output: &Output) -> Outcome {
-    let (file, plan) = match load_policy(&args.policy, output.error_format, output.color) {
-        Ok(loaded) => loaded,
-        Err(outcome) => return outcome,
-    };
+    let overrides = slice_flags(&[("reference", &args.reference), ("current", &args.current)]);
+    let invocation = Invocation::new(Runs::Only(Context::Drift), overrides.keys());
+    let (file, plan) =
+        match load_policy(&args.policy, &invocation, output.error_format, output.color) {
+            Ok(loaded) => loaded,
+            Err(outcome) => return outcome,
+        };
     let now_ms = match parse_now(args.now.as_deref()) {
         Ok(ms) => ms,
         Err(message) => {
@@ -25,11 +28,6 @@ pub fn run_command(args: &DriftArgs, output: &Output) -> Outcome {
             return Outcome::Error;
         }
     };
-    let overrides: BTreeMap<String, String> =
-        [("reference", &args.reference), ("current", &args.current)]
-            .into_iter()
-            .filter_map(|(name, path)| path.clone().map(|p| (name.to_string(), p)))
-            .collect();
     let result = run(
         &file.display_name(),
         &file.text,

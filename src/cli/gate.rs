@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use super::{ErrorFormat, Outcome, Output, emit, load_policy, parse_now};
+use super::{ErrorFormat, Outcome, Output, emit, load_policy, parse_now, slice_flags};
+use crate::check::{Context, Invocation, Runs};
 use crate::report::Format;
 use crate::usecase::gate::{GateOptions, run};
 
@@ -22,7 +23,9 @@ pub struct GateArgs {
 }
 
 pub fn run_command(args: &GateArgs, color: bool) -> Outcome {
-    let (file, plan) = match load_policy(&args.policy, args.error_format, color) {
+    let overrides = args.slice_flags();
+    let invocation = Invocation::new(Runs::Only(Context::Gate), overrides.keys());
+    let (file, plan) = match load_policy(&args.policy, &invocation, args.error_format, color) {
         Ok(loaded) => loaded,
         Err(outcome) => return outcome,
     };
@@ -33,14 +36,6 @@ pub fn run_command(args: &GateArgs, color: bool) -> Outcome {
             return Outcome::Error;
         }
     };
-    let overrides: BTreeMap<String, String> = [
-        ("champion", &args.champion),
-        ("challenger", &args.challenger),
-        ("reference", &args.reference),
-    ]
-    .into_iter()
-    .filter_map(|(name, path)| path.clone().map(|p| (name.to_string(), p)))
-    .collect();
     let options = GateOptions {
         gate: args.gate.as_deref(),
         overrides,
@@ -58,6 +53,15 @@ pub fn run_command(args: &GateArgs, color: bool) -> Outcome {
 }
 
 impl GateArgs {
+    /// `--champion`, `--challenger` and `--reference`, by slice name.
+    pub fn slice_flags(&self) -> BTreeMap<String, String> {
+        slice_flags(&[
+            ("champion", &self.champion),
+            ("challenger", &self.challenger),
+            ("reference", &self.reference),
+        ])
+    }
+
     pub fn output(&self, color: bool) -> Output {
         Output {
             format: self.format,

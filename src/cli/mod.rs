@@ -22,6 +22,7 @@ pub mod status;
 use std::io::Write;
 use std::path::Path;
 
+use crate::check::Invocation;
 use crate::diagnostic;
 use crate::source::{LoadError, PolicyError, PolicyFile};
 
@@ -119,9 +120,11 @@ pub fn plural(n: usize, word: &str) -> String {
     }
 }
 
-/// Reads and compiles a policy, printing its diagnostics; `Err` is the outcome to exit with.
+/// Reads and compiles a policy for a command (the blocks it runs, the slices its flags give),
+/// printing its diagnostics; `Err` is the outcome to exit with.
 pub fn load_policy(
     path: &Path,
+    invocation: &Invocation,
     format: ErrorFormat,
     color: bool,
 ) -> Result<(PolicyFile, crate::plan::PolicyPlan), Outcome> {
@@ -129,7 +132,7 @@ pub fn load_policy(
         report_load_error(path, &e, format, color);
         Outcome::Error
     })?;
-    match crate::source::compile(&file.text) {
+    match crate::source::compile(&file.text, invocation) {
         Ok((_, plan)) => Ok((file, plan)),
         Err(errors) => {
             report_policy_errors(&file, &errors, format, color);
@@ -259,6 +262,17 @@ pub fn outcome_of(verdict: crate::eval::Verdict) -> Outcome {
         crate::eval::Verdict::Fail => Outcome::Blocked,
         crate::eval::Verdict::Error => Outcome::Error,
     }
+}
+
+/// Slice paths given by flags (`--champion PATH`, ...), by slice name: they override the data
+/// block's paths and stand for the slices the policy does not define.
+pub fn slice_flags(
+    flags: &[(&str, &Option<String>)],
+) -> std::collections::BTreeMap<String, String> {
+    flags
+        .iter()
+        .filter_map(|(name, path)| Some((name.to_string(), (*path).clone()?)))
+        .collect()
 }
 
 /// `--now 2026-11-26T12:00:00Z` pins the clock; without it, the system time.

@@ -9,6 +9,7 @@ use serde_json::json;
 use super::gate::GateArgs;
 use super::serving::{planned_text, registry_uri};
 use super::{Outcome, json_text, load_policy, outcome_of, parse_now, print};
+use crate::check::{Context, Invocation, Runs};
 use crate::eval::Verdict;
 use crate::exec::http::PlannedCall;
 use crate::exec::mlflow::Mlflow;
@@ -26,7 +27,8 @@ pub struct PromoteArgs {
 
 pub fn run_command(args: &PromoteArgs, color: bool) -> Outcome {
     let g = &args.gate;
-    let (file, plan) = match load_policy(&g.policy, g.error_format, color) {
+    let invocation = Invocation::new(Runs::Only(Context::Gate), g.slice_flags().keys());
+    let (file, plan) = match load_policy(&g.policy, &invocation, g.error_format, color) {
         Ok(loaded) => loaded,
         Err(outcome) => return outcome,
     };

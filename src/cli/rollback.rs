@@ -17,6 +17,7 @@ use super::serving::{self, Rollout, planned_text};
 use super::{Outcome, json_text, load_policy, print};
 use crate::canary::apply::{self, Applied};
 use crate::canary::{CanaryError, CanaryState, Decision, Phase};
+use crate::check::{Invocation, Runs};
 use crate::exec::aliases::Aliases;
 use crate::exec::http::PlannedCall;
 use crate::exec::{ExecError, kserve};
@@ -54,7 +55,12 @@ struct RollbackRecord<'a> {
 }
 
 pub fn run_command(args: &RollbackArgs, color: bool) -> Outcome {
-    let (file, plan) = match load_policy(&args.policy, super::ErrorFormat::Human, color) {
+    let (file, plan) = match load_policy(
+        &args.policy,
+        &Invocation::new(Runs::None, []),
+        super::ErrorFormat::Human,
+        color,
+    ) {
         Ok(loaded) => loaded,
         Err(outcome) => return outcome,
     };

@@ -11,6 +11,7 @@ use super::{Outcome, json_text, load_policy, print};
 use crate::canary::decide::duration;
 use crate::canary::state::format_time;
 use crate::canary::{CanaryError, CanaryState};
+use crate::check::{Invocation, Runs};
 use crate::exec::ExecError;
 use crate::exec::aliases::Aliases;
 use crate::exec::kserve::{self, PredictorStatus, Readiness};
@@ -41,7 +42,12 @@ struct StatusRecord {
 }
 
 pub fn run_command(args: &StatusArgs, color: bool) -> Outcome {
-    let (file, plan) = match load_policy(&args.policy, super::ErrorFormat::Human, color) {
+    let (file, plan) = match load_policy(
+        &args.policy,
+        &Invocation::new(Runs::None, []),
+        super::ErrorFormat::Human,
+        color,
+    ) {
         Ok(loaded) => loaded,
         Err(outcome) => return outcome,
     };

@@ -61,6 +61,22 @@ pub enum DataError {
         right: String,
         right_type: String,
     },
+    #[error(
+        "column `{column}` of slice `{slice}` holds {value}, beyond 2^53: as f64, which slice `{other}` stores, it would not be exact"
+    )]
+    #[diagnostic(
+        code(data::inexact_integer),
+        help(
+            "integers are compared with floats only up to 2^53 (9007199254740992); store the column as {dtype} in both slices"
+        )
+    )]
+    InexactInteger {
+        slice: String,
+        column: String,
+        value: String,
+        dtype: String,
+        other: String,
+    },
     #[error("slice `{slice}` is stale: its newest `{column}` is {newest}, older than {limit}")]
     #[diagnostic(
         code(data::stale),

@@ -1,6 +1,7 @@
 //! Loading slices with polars: resolve the path (file, glob or folder), hash the files, check the
 //! needed columns against the parquet schema before reading any rows, read only those columns,
-//! apply `recent`, and hand out columns as f64 values for the metric functions.
+//! apply `recent`, compare two slices' schemas (widening integers against f64, see `widen`),
+//! and hand out columns as f64 values for the metric functions.
 //!
 //! Never computes a metric; never looks at the clock (`now` is an input).
 
@@ -8,11 +9,13 @@ mod columns;
 mod error;
 mod files;
 mod join;
+mod widen;
 
 pub use columns::{accepts, check_schema};
 pub use error::DataError;
 pub use files::{FileDigest, resolve as resolve_files};
 pub use join::{JoinStats, pair_rows};
+pub use widen::Widened;
 
 use std::borrow::Cow;
 use std::sync::OnceLock;
@@ -34,6 +37,8 @@ pub struct Slice {
     pub frame: DataFrame,
     /// Oldest and newest timestamp (ms since the epoch) when the policy names a time column.
     pub ts_range: Option<(i64, i64)>,
+    /// Integer columns read as f64 because the slice compared with stores them so.
+    pub widened: Vec<Widened>,
 }
 
 pub struct SliceRequest<'a> {
@@ -140,6 +145,7 @@ pub fn load(req: &SliceRequest<'_>) -> Result<Slice, DataError> {
         rows_read,
         frame,
         ts_range,
+        widened: Vec::new(),
     })
 }
 
@@ -273,6 +279,7 @@ impl Slice {
             rows_read: self.rows_read,
             frame: self.frame.take(&IdxCa::from_vec("rows".into(), rows))?,
             ts_range: self.ts_range,
+            widened: self.widened.clone(),
         })
     }
 }
@@ -372,20 +379,33 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Champion and challenger must be scored into the same schema; a column that changed type
-/// means the two slices are not the same traffic or not the same scoring job.
-pub fn same_schema(left: &Slice, right: &Slice) -> Result<(), DataError> {
-    for column in left.frame.columns() {
-        let name = column.name();
-        if let Ok(other) = right.frame.column(name)
-            && column.dtype() != other.dtype()
-        {
+/// means the two slices are not the same traffic or not the same scoring job. The one exception
+/// is an integer column against an f64 one (pandas' integers with a missing value), whose
+/// integer side is widened to f64 in its frame and recorded in the slice's `widened`.
+pub fn same_schema(left: &mut Slice, right: &mut Slice) -> Result<(), DataError> {
+    let differing: Vec<(String, DataType, DataType)> = (left.frame.columns().iter())
+        .filter_map(|column| {
+            let other = right.frame.column(column.name()).ok()?;
+            (column.dtype() != other.dtype()).then(|| {
+                let name = column.name().to_string();
+                (name, column.dtype().clone(), other.dtype().clone())
+            })
+        })
+        .collect();
+    for (name, left_type, right_type) in differing {
+        if !widen::widens(&left_type, &right_type) {
             return Err(DataError::SchemaMismatch {
-                column: name.to_string(),
+                column: name,
                 left: left.name.clone(),
-                left_type: column.dtype().to_string(),
+                left_type: left_type.to_string(),
                 right: right.name.clone(),
-                right_type: other.dtype().to_string(),
+                right_type: right_type.to_string(),
             });
+        }
+        if left_type.is_integer() {
+            widen::widen(left, &name, &right.name)?;
+        } else {
+            widen::widen(right, &name, &left.name)?;
         }
     }
     Ok(())

@@ -12,8 +12,8 @@ mod checks;
 mod plot;
 
 use self::checks::{checks, drift_columns, rows, segments};
-use super::Report;
 use super::figures::Figure;
+use super::{Report, SliceInfo};
 use crate::eval::{CheckOutcome, Status, Verdict};
 
 const STYLE: &str = include_str!("html/style.css");
@@ -381,6 +381,9 @@ fn data(page: &mut String, report: &Report) {
         ));
     }
     page.push_str("</tbody>\n</table>\n");
+    for note in report.data.iter().filter_map(SliceInfo::widened_note) {
+        page.push_str(&format!("<p class=\"muted\">{}</p>\n", escape(&note)));
+    }
     if let Some(join) = &report.join {
         let name = |i: usize| {
             report

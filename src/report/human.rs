@@ -1,7 +1,7 @@
 //! The terminal rendering: the verdict first, then one line per check with both values, the
 //! bound and the reason of every failure.
 
-use super::{Report, details, value};
+use super::{Report, SliceInfo, details, value};
 use crate::eval::Status;
 
 pub fn render(report: &Report) -> String {
@@ -72,6 +72,12 @@ pub fn render(report: &Report) -> String {
             out.push_str(&format!(
                 "  {}: {} rows of {} read ({}){range}{positives}\n",
                 slice.slice, slice.rows, slice.rows_read, slice.path
+            ));
+        }
+        for note in report.data.iter().filter_map(SliceInfo::widened_note) {
+            out.push_str(&format!(
+                "  note: {note}
+"
             ));
         }
     }

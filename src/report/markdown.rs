@@ -1,6 +1,6 @@
 //! Markdown for CI step summaries and pull-request comments.
 
-use super::{Report, details, value};
+use super::{Report, SliceInfo, details, value};
 use crate::eval::{Status, Verdict};
 
 pub fn render(report: &Report) -> String {
@@ -105,6 +105,9 @@ pub fn render(report: &Report) -> String {
                 s.rows_read,
                 &s.sha256[..s.sha256.len().min(12)]
             ));
+        }
+        for note in report.data.iter().filter_map(SliceInfo::widened_note) {
+            out.push_str(&format!("\n> {}\n", escape(&note)));
         }
     }
     out

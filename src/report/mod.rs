@@ -61,6 +61,10 @@ pub struct SliceInfo {
     pub rows: usize,
     pub ts_range: Option<TsRange>,
     pub positives: Option<u64>,
+    /// Integer columns read as f64 to compare with the other slice, which stores them as f64.
+    /// Absent when none was, so reports without widening are unchanged.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub widened: Vec<crate::data::Widened>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -298,6 +302,22 @@ impl SliceInfo {
                 to: crate::data::format_ms(to),
             }),
             positives,
+            widened: slice.widened.clone(),
         }
+    }
+
+    /// The note every rendering prints under the data of a slice with widened columns.
+    pub fn widened_note(&self) -> Option<String> {
+        if self.widened.is_empty() {
+            return None;
+        }
+        let columns: Vec<String> = (self.widened.iter())
+            .map(|w| format!("`{}` ({})", w.column, w.from))
+            .collect();
+        Some(format!(
+            "{}: integer columns read as f64 to compare with the other slice (exact up to 2^53): {}",
+            self.slice,
+            columns.join(", ")
+        ))
     }
 }

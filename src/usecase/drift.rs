@@ -26,12 +26,13 @@ pub struct DriftRun {
     pub data_error: Option<DataError>,
 }
 
-/// The slice drift compares with the reference: `current`, or the champion's recent traffic.
+/// The slice drift compares with the reference: `current`, or the champion's recent traffic
+/// when the policy defines a champion but no `current` (`--current` then gives its files).
 pub fn current_slice(plan: &PolicyPlan) -> &'static str {
-    if plan.data.slice("current").is_some() {
-        "current"
-    } else {
+    if plan.data.slice("current").is_none() && plan.data.slice("champion").is_some() {
         "champion"
+    } else {
+        "current"
     }
 }
 
@@ -151,7 +152,7 @@ fn load(
         }
         columns.push(expanded);
     }
-    let reference = data::load(&SliceRequest {
+    let mut reference = data::load(&SliceRequest {
         name: "reference",
         path: &reference_path,
         needed: &needed,
@@ -162,13 +163,13 @@ fn load(
     if let Some(window) = &drift.window {
         current_needed.add(&window.column, ColumnKind::Timestamp, None);
     }
-    let current = data::load(&SliceRequest {
+    let mut current = data::load(&SliceRequest {
         name: current_name,
         path: &current_path,
         needed: &current_needed,
         time: drift.window.as_ref().map(TimeFilter::Window),
         now_ms: options.now_ms,
     })?;
-    data::same_schema(&reference, &current)?;
+    data::same_schema(&mut reference, &mut current)?;
     Ok((vec![reference, current], columns))
 }

@@ -162,7 +162,8 @@ fn load_slices(
         };
         slices.push(data::load(&request)?);
     }
-    data::same_schema(&slices[0], &slices[1])?;
+    let (left, right) = slices.split_at_mut(1);
+    data::same_schema(&mut left[0], &mut right[0])?;
     check_sources(plan, &slices, options)?;
     if let Some(join) = &plan.data.join {
         let (left, right) = slices.split_at_mut(1);
@@ -222,27 +223,29 @@ fn check_sources(
         challenger,
         "score the same traffic with each model into its own files",
     )?;
-    for source in &plan.data.slices {
-        if matches!(source.name.as_str(), "champion" | "challenger") {
+    // Every other slice, defined in the policy or given only by a flag.
+    let mut others: BTreeMap<&str, &str> = (plan.data.slices.iter())
+        .map(|s| (s.name.as_str(), s.path.as_str()))
+        .collect();
+    others.extend((options.overrides.iter()).map(|(name, path)| (name.as_str(), path.as_str())));
+    for (name, path) in others {
+        if matches!(name, "champion" | "challenger") {
             continue;
         }
         // A slice loaded for a check is hashed already; another one is hashed here, and one
         // this gate does not read may not exist at all: only identical files matter.
-        let sha256 = match slices.iter().find(|s| s.name == source.name) {
+        let sha256 = match slices.iter().find(|s| s.name == name) {
             Some(loaded) => loaded.sha256.clone(),
-            None => {
-                let path = options.overrides.get(&source.name).unwrap_or(&source.path);
-                match data::resolve_files(&source.name, path) {
-                    Ok(resolved) => resolved.combined_sha256(),
-                    Err(_) => continue,
-                }
-            }
+            None => match data::resolve_files(name, path) {
+                Ok(resolved) => resolved.combined_sha256(),
+                Err(_) => continue,
+            },
         };
         if sha256 == challenger.sha256 {
             return Err(DataError::Sanity {
                 message: format!(
-                    "slice `challenger` (`{}`) is slice `{}` itself: the same files, sha256 {}",
-                    challenger.path, source.name, challenger.sha256
+                    "slice `challenger` (`{}`) is slice `{name}` itself: the same files, sha256 {}",
+                    challenger.path, challenger.sha256
                 ),
                 help: "the gate compares on recent production traffic scored by the challenger, not on another slice's data".into(),
             });

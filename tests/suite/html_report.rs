@@ -408,6 +408,7 @@ fn report_with_figures(features: usize) -> Report {
                 to: "2026-11-25T23:59:59Z".into(),
             }),
             positives: Some(20_000),
+            widened: Vec::new(),
         }],
         join: None,
         checks,

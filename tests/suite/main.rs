@@ -21,5 +21,7 @@ mod mlflow;
 mod properties;
 mod quality_reference;
 mod report_schema;
+mod slice_flags;
 mod stats_reference;
 mod support;
+mod widening;

@@ -85,7 +85,7 @@ const TOKENS: &[&str] = &[
 ];
 
 fn compile_never_panics(text: &str) {
-    let _ = verdict::source::compile(text);
+    let _ = verdict::source::compile(text, &verdict::check::Invocation::CHECK);
     let parsed = verdict::syntax::parse(text);
     if let (Some(policy), true) = (parsed.policy, parsed.errors.is_empty()) {
         let formatted = verdict::format::format(text, &policy);
