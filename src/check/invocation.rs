@@ -14,7 +14,7 @@ pub enum Runs {
     /// `gate` and `promote` run the gates, `drift` the drift block, `canary step` the guards.
     Only(Context),
     /// `rollback` and `status` read no slices.
-    None,
+    NoBlock,
 }
 
 #[derive(Debug, Clone)]
@@ -46,7 +46,7 @@ impl Invocation {
         match self.runs {
             Runs::Every => true,
             Runs::Only(only) => only == block,
-            Runs::None => false,
+            Runs::NoBlock => false,
         }
     }
 }

@@ -57,7 +57,7 @@ struct RollbackRecord<'a> {
 pub fn run_command(args: &RollbackArgs, color: bool) -> Outcome {
     let (file, plan) = match load_policy(
         &args.policy,
-        &Invocation::new(Runs::None, []),
+        &Invocation::new(Runs::NoBlock, []),
         super::ErrorFormat::Human,
         color,
     ) {

@@ -44,7 +44,7 @@ struct StatusRecord {
 pub fn run_command(args: &StatusArgs, color: bool) -> Outcome {
     let (file, plan) = match load_policy(
         &args.policy,
-        &Invocation::new(Runs::None, []),
+        &Invocation::new(Runs::NoBlock, []),
         super::ErrorFormat::Human,
         color,
     ) {

@@ -162,6 +162,19 @@ fn check_and_canary_step_name_the_flags_of_their_slices() {
         assert!(check.stderr.contains(flag), "{flag}:\n{}", check.stderr);
     }
     // Refused while checking the policy, before any service is asked.
+    let promote = Verdict::new()
+        .args(["promote", &policy, "--version", "7", "--champion", CHAMPION])
+        .run()
+        .expect_code(2);
+    assert!(
+        promote
+            .stderr
+            .contains("gate `promote` needs a `challenger` slice")
+            && promote.stderr.contains("or pass --challenger PATH")
+            && !promote.stderr.contains("`canary` slice"),
+        "{}",
+        promote.stderr
+    );
     let step = Verdict::new()
         .args(["canary", "step", &policy, "--canary", CHALLENGER])
         .run()
