@@ -9,12 +9,14 @@ mod columns;
 mod error;
 mod files;
 mod join;
+mod location;
 mod widen;
 
 pub use columns::{accepts, check_schema};
 pub use error::DataError;
 pub use files::{FileDigest, resolve as resolve_files};
 pub use join::{JoinStats, pair_rows};
+pub use location::{distinct_files, location};
 pub use widen::Widened;
 
 use std::borrow::Cow;

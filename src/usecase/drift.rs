@@ -11,7 +11,7 @@ use crate::plan::{DriftPlan, PolicyPlan};
 use crate::report::plots::{self, Plotted};
 use crate::report::{Report, ReportError, SliceInfo};
 
-use super::slices::location;
+use crate::data::location;
 
 pub struct DriftOptions {
     /// Slice paths from the command line (`reference`, `current`), overriding the policy's.

@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use super::slices::{distinct_files, location};
 use crate::ast::CmpOp;
 use crate::data::{self, DataError, Slice, SliceRequest};
+use crate::data::{distinct_files, location};
 use crate::engine::Table;
 use crate::eval::{self, GateInputs, Values, compare};
 use crate::metrics::registry::{self, ParamKind};

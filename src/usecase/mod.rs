@@ -5,4 +5,3 @@
 
 pub mod drift;
 pub mod gate;
-pub mod slices;

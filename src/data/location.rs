@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::data::{DataError, Slice};
+use super::{DataError, Slice};
 use crate::plan::DataPlan;
 
 /// The files of slice `name`: the command line's path for `flag` (its `--champion`,
