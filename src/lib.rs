@@ -27,3 +27,5 @@ pub mod source;
 pub mod stats;
 pub mod suggest;
 pub mod syntax;
+#[cfg(feature = "services")]
+pub mod transport;

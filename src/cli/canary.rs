@@ -63,7 +63,7 @@ struct StepRecord<'a> {
     patch: Option<&'a serde_json::Value>,
     aliases_before: Option<&'a Aliases>,
     aliases_after: Option<Aliases>,
-    planned_calls: Vec<crate::exec::http::PlannedCall>,
+    planned_calls: Vec<crate::transport::PlannedCall>,
 }
 
 pub fn run_step(args: &StepArgs, color: bool) -> Outcome {

@@ -10,13 +10,13 @@ use super::gate::GateArgs;
 use super::serving::{planned_text, registry_uri};
 use super::{Outcome, json_text, load_policy, outcome_of, parse_now, print};
 use crate::eval::Verdict;
-use crate::exec::http::PlannedCall;
 use crate::exec::mlflow::Mlflow;
 use crate::exec::{ExecError, aliases, trail};
 use crate::gate::{GateOptions, run};
 use crate::plan::PolicyPlan;
 use crate::report::Format;
 use crate::source::PolicyFile;
+use crate::transport::PlannedCall;
 
 pub struct PromoteArgs {
     pub gate: GateArgs,

@@ -18,9 +18,9 @@ use super::{Outcome, json_text, load_policy, print};
 use crate::canary::apply::{self, Applied};
 use crate::canary::{CanaryError, CanaryState, Decision, Phase};
 use crate::exec::aliases::Aliases;
-use crate::exec::http::PlannedCall;
 use crate::exec::{ExecError, kserve};
 use crate::source::PolicyFile;
+use crate::transport::PlannedCall;
 
 #[derive(Clone, Copy)]
 enum Action {

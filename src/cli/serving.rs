@@ -7,11 +7,11 @@ use crate::canary::apply::Target;
 use crate::canary::decide::{CLOCK_SKEW_MS, duration};
 use crate::canary::state::format_time;
 use crate::exec::ExecError;
-use crate::exec::http::PlannedCall;
 use crate::exec::kserve::Kserve;
 use crate::exec::kubeconfig::Selection;
 use crate::exec::mlflow::Mlflow;
 use crate::plan::{PolicyPlan, Service, SettingValue};
+use crate::transport::PlannedCall;
 
 /// Reads after a 409 (someone else wrote the InferenceService meanwhile) before giving up.
 pub const CONFLICT_RETRIES: usize = 3;

@@ -15,8 +15,8 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::ExecError;
-use super::http::{Body, Http, HttpOptions, PlannedCall, Resend};
 use super::kubeconfig::{self, Selection};
+use crate::transport::{Body, Http, HttpOptions, PlannedCall, Resend};
 
 const SERVICE: &str = "Kubernetes";
 
@@ -122,7 +122,8 @@ impl Kserve {
             HttpOptions::from_env(),
             &cluster.tls,
             apply,
-        )?;
+        )?
+        .with_unauthorized_help("check the token or client certificate of the kubeconfig's user");
         Ok(Kserve {
             http,
             namespace,
@@ -152,7 +153,7 @@ impl Kserve {
                 ),
                 help: Some("the serving block names the InferenceService to move".into()),
             },
-            _ => e,
+            _ => e.into(),
         })?;
         let object: Value =
             serde_json::from_str(&response.body).map_err(|e| ExecError::Unexpected {
