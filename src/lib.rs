@@ -29,3 +29,5 @@ pub mod suggest;
 pub mod syntax;
 #[cfg(feature = "services")]
 pub mod transport;
+#[cfg(all(feature = "data", feature = "services"))]
+pub mod usecase;

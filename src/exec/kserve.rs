@@ -16,6 +16,7 @@ use serde_json::{Map, Value, json};
 
 use super::ExecError;
 use super::kubeconfig::{self, Selection};
+use crate::canary::Readiness;
 use crate::transport::{Body, Http, HttpOptions, PlannedCall, Resend};
 
 const SERVICE: &str = "Kubernetes";
@@ -49,28 +50,6 @@ pub struct Traffic {
     pub latest: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
-}
-
-/// Whether the predictor serves: KServe's `PredictorReady` condition (or `Ready`), and only
-/// once the controller has observed the current generation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", content = "reason", rename_all = "kebab-case")]
-pub enum Readiness {
-    Ready,
-    /// The condition is False: the revision failed.
-    NotReady(String),
-    /// Unknown, missing, or not yet reconciled: still rolling out.
-    Pending(String),
-}
-
-impl Readiness {
-    pub fn describe(&self) -> String {
-        match self {
-            Readiness::Ready => "ready".into(),
-            Readiness::NotReady(why) => format!("NOT READY: {why}"),
-            Readiness::Pending(why) => format!("pending: {why}"),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -272,7 +251,8 @@ fn text(value: &Value, pointer: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-fn parse(object: Value) -> Result<InferenceService, String> {
+/// The parts of an InferenceService object verdict decides on; why not, when it lacks one.
+pub fn parse(object: Value) -> Result<InferenceService, String> {
     let resource_version =
         text(&object, "/metadata/resourceVersion").ok_or("no metadata.resourceVersion")?;
     let annotations = object

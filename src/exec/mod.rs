@@ -6,10 +6,13 @@
 //! they are sent in order, each read back.
 
 pub mod aliases;
+pub mod effects;
 mod error;
 pub mod kserve;
 pub mod kubeconfig;
 pub mod mlflow;
+mod service;
 pub mod trail;
 
 pub use error::ExecError;
+pub use service::{Registry, Serving};

@@ -8,7 +8,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use verdict::exec::kserve::{self, Kserve, Readiness};
+use verdict::canary::Readiness;
+use verdict::exec::kserve::{self, Kserve};
 use verdict::exec::kubeconfig::{self, Selection};
 use verdict::transport::{Body, Http, HttpOptions, Resend};
 
