@@ -140,10 +140,10 @@ impl Kserve {
                 endpoint: path.clone(),
                 what: format!("not JSON ({e})"),
             })?;
-        parse(object).map_err(|what| ExecError::Unexpected {
+        parse(object).map_err(|e| ExecError::Unexpected {
             service: SERVICE,
             endpoint: path,
-            what,
+            what: e.to_string(),
         })
     }
 
@@ -190,7 +190,9 @@ impl Kserve {
                 "the patched object does not hold `{field}` as sent (the server dropped a field its schema does not know)"
             )));
         }
-        parse(object).map(Some).map_err(unexpected)
+        parse(object)
+            .map(Some)
+            .map_err(|e| unexpected(e.to_string()))
     }
 }
 
@@ -251,10 +253,25 @@ fn text(value: &Value, pointer: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The parts of an InferenceService object verdict decides on; why not, when it lacks one.
-pub fn parse(object: Value) -> Result<InferenceService, String> {
+/// What an InferenceService object lacks for verdict to act on it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Malformed {
+    #[error("no metadata.resourceVersion")]
+    NoResourceVersion,
+    #[error("spec.predictor.canaryTrafficPercent is not an integer")]
+    CanaryPercent,
+    #[error("the InferenceService has no spec.predictor")]
+    NoPredictor,
+    #[error("the version names an image, but the predictor has no containers")]
+    NoContainers,
+    #[error("the predictor has neither `model` nor a framework spec with a storageUri")]
+    NoModel,
+}
+
+/// The parts of an InferenceService object verdict decides on.
+pub fn parse(object: Value) -> Result<InferenceService, Malformed> {
     let resource_version =
-        text(&object, "/metadata/resourceVersion").ok_or("no metadata.resourceVersion")?;
+        text(&object, "/metadata/resourceVersion").ok_or(Malformed::NoResourceVersion)?;
     let annotations = object
         .pointer("/metadata/annotations")
         .and_then(Value::as_object)
@@ -266,10 +283,7 @@ pub fn parse(object: Value) -> Result<InferenceService, String> {
         .unwrap_or_default();
     let canary_percent = match object.pointer("/spec/predictor/canaryTrafficPercent") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(
-            v.as_i64()
-                .ok_or("spec.predictor.canaryTrafficPercent is not an integer")?,
-        ),
+        Some(v) => Some(v.as_i64().ok_or(Malformed::CanaryPercent)?),
     };
     let status = object
         .pointer("/status/components/predictor")
@@ -349,15 +363,15 @@ fn readiness(object: &Value) -> Readiness {
 }
 
 /// Where the predictor of `object` keeps its model.
-pub fn model_slot(object: &Value, image: bool) -> Result<ModelSlot, String> {
+pub fn model_slot(object: &Value, image: bool) -> Result<ModelSlot, Malformed> {
     let predictor = object
         .pointer("/spec/predictor")
         .and_then(Value::as_object)
-        .ok_or("the InferenceService has no spec.predictor")?;
+        .ok_or(Malformed::NoPredictor)?;
     if image {
         return match predictor.get("containers").and_then(Value::as_array) {
             Some(c) if !c.is_empty() => Ok(ModelSlot::Image),
-            _ => Err("the version names an image, but the predictor has no containers".into()),
+            _ => Err(Malformed::NoContainers),
         };
     }
     if predictor.contains_key("model") {
@@ -367,9 +381,7 @@ pub fn model_slot(object: &Value, image: bool) -> Result<ModelSlot, String> {
         .iter()
         .find(|f| predictor.contains_key(**f))
         .map(|f| ModelSlot::StorageUri(f))
-        .ok_or_else(|| {
-            "the predictor has neither `model` nor a framework spec with a storageUri".into()
-        })
+        .ok_or(Malformed::NoModel)
 }
 
 /// The predictor part of a patch that serves `location` (a storage URI or an image). A merge

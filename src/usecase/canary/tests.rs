@@ -157,10 +157,10 @@ impl Serving for Isvc {
         Vec::new()
     }
     fn get(&self) -> Result<InferenceService, ExecError> {
-        kserve::parse(self.object.borrow().clone()).map_err(|what| ExecError::Unexpected {
+        kserve::parse(self.object.borrow().clone()).map_err(|e| ExecError::Unexpected {
             service: "Kubernetes",
             endpoint: self.endpoint(),
-            what,
+            what: e.to_string(),
         })
     }
     fn patch(
