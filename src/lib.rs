@@ -25,5 +25,7 @@ pub mod source;
 pub mod stats;
 pub mod suggest;
 pub mod syntax;
+#[cfg(feature = "services")]
+pub mod transport;
 #[cfg(feature = "data")]
 pub mod usecase;

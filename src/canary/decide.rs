@@ -26,9 +26,7 @@ use serde::Serialize;
 
 use super::state::{CanaryState, Phase};
 use crate::eval::{CheckOutcome, Status};
-use crate::exec::kserve::Readiness;
 use crate::plan::CanaryPlan;
-use crate::report::canary::StepDecision;
 
 /// Requests a stage needs when the policy names no minimum.
 pub const DEFAULT_MIN_REQUESTS: u64 = 1;
@@ -37,6 +35,28 @@ pub const DEFAULT_MIN_REQUESTS: u64 = 1;
 /// now was stamped by a clock (or a `--now`) that ran ahead: holding on it would leave the
 /// canary's share unguarded until real time caught up.
 pub const CLOCK_SKEW_MS: i64 = 5 * 60_000;
+
+/// Whether the predictor serves: KServe's `PredictorReady` condition (or `Ready`), and only
+/// once the controller has observed the current generation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", content = "reason", rename_all = "kebab-case")]
+pub enum Readiness {
+    Ready,
+    /// The condition is False: the revision failed.
+    NotReady(String),
+    /// Unknown, missing, or not yet reconciled: still rolling out.
+    Pending(String),
+}
+
+impl Readiness {
+    pub fn describe(&self) -> String {
+        match self {
+            Readiness::Ready => "ready".into(),
+            Readiness::NotReady(why) => format!("NOT READY: {why}"),
+            Readiness::Pending(why) => format!("pending: {why}"),
+        }
+    }
+}
 
 /// What a step saw of the current stage.
 #[derive(Debug, Clone, Serialize)]
@@ -141,6 +161,38 @@ impl Decision {
             | Decision::Rollback { reason, .. }
             | Decision::Undecided { reason } => Some(reason),
             Decision::Start { .. } | Decision::Advance { .. } | Decision::Promote { .. } => None,
+        }
+    }
+}
+
+/// What a step decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepDecision {
+    Start,
+    Advance,
+    Hold,
+    Rollback,
+    Promote,
+    Undecided,
+}
+
+impl StepDecision {
+    /// The one-line answer of a canary report.
+    pub fn headline(self) -> &'static str {
+        match self {
+            StepDecision::Start => {
+                "START: the challenger takes the first stage's share of the traffic"
+            }
+            StepDecision::Advance => "ADVANCE: the canary moves to its next stage",
+            StepDecision::Hold => "HOLD: the canary stays at its stage",
+            StepDecision::Rollback => {
+                "ROLLBACK: the canary's traffic goes back to the stable revision"
+            }
+            StepDecision::Promote => "PROMOTE: the canary becomes the served model",
+            StepDecision::Undecided => {
+                "UNDECIDED: no decision could be made; nothing was changed (fail closed)"
+            }
         }
     }
 }

@@ -2,14 +2,13 @@
 //! patch as the traffic change they describe, so the two never disagree; and because they
 //! live with the thing they describe, `verdict canary step` keeps nothing between runs. That
 //! includes the canary's history: every stage it finished, with how and why, which reports and
-//! `verdict status` show.
+//! `verdict status` show. The aliases the registry holds are part of the state too; they are
+//! read by the executor and handed to the decision as they are.
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-
-use crate::report::canary::{StageDecision, StageRecord};
 
 pub const PHASE: &str = "verdict.dev/canary-phase";
 /// The current stage, counted from 1 as the policy lists them.
@@ -49,6 +48,37 @@ impl Phase {
     }
 }
 
+/// An annotation that does not hold what the format says.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("annotation {key} {problem}")]
+pub struct AnnotationError {
+    pub key: &'static str,
+    pub problem: String,
+}
+
+/// The registry's aliases of the model, as a rollout reads them before deciding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Aliases {
+    pub champion: Option<String>,
+    pub challenger: Option<String>,
+    pub previous: Option<String>,
+}
+
+impl Aliases {
+    pub fn describe(&self) -> String {
+        let show = |v: &Option<String>| {
+            v.as_deref()
+                .map_or_else(|| "unset".to_string(), |v| format!("version {v}"))
+        };
+        format!(
+            "@champion {}, @challenger {}, @previous {}",
+            show(&self.champion),
+            show(&self.challenger),
+            show(&self.previous)
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CanaryState {
     pub phase: Phase,
@@ -68,38 +98,39 @@ pub struct CanaryState {
 }
 
 impl CanaryState {
-    /// `None` when the InferenceService carries no canary annotations at all.
-    pub fn from_annotations(a: &BTreeMap<String, String>) -> Result<Option<CanaryState>, String> {
+    /// `None` when the InferenceService carries no canary annotations at all. The one reading
+    /// of the format: every command that acts on a canary reads its state here.
+    pub fn from_annotations(
+        a: &BTreeMap<String, String>,
+    ) -> Result<Option<CanaryState>, AnnotationError> {
         let Some(phase) = a.get(PHASE) else {
             return Ok(None);
         };
+        let broken = |key: &'static str, problem: String| AnnotationError { key, problem };
         let phase = match phase.as_str() {
             "running" => Phase::Running,
             "promoted" => Phase::Promoted,
             "rolled-back" => Phase::RolledBack,
-            other => return Err(format!("annotation {PHASE} is `{other}`")),
+            other => return Err(broken(PHASE, format!("is `{other}`"))),
         };
-        let get = |key: &str| {
-            a.get(key)
-                .ok_or_else(|| format!("annotation {key} is missing"))
-        };
+        let get = |key: &'static str| a.get(key).ok_or_else(|| broken(key, "is missing".into()));
         let stage: usize = get(STAGE)?
             .parse()
             .ok()
             .filter(|s| *s >= 1)
-            .ok_or_else(|| format!("annotation {STAGE} is not a stage number"))?;
+            .ok_or_else(|| broken(STAGE, "is not a stage number".into()))?;
         let started = get(STAGE_STARTED)?;
         let stage_started_ms = chrono::DateTime::parse_from_rfc3339(started)
-            .map_err(|e| format!("annotation {STAGE_STARTED} `{started}` is not a time: {e}"))?
+            .map_err(|e| broken(STAGE_STARTED, format!("`{started}` is not a time: {e}")))?
             .timestamp_millis();
         let percent: i64 = get(PERCENT)?
             .parse()
-            .map_err(|_| format!("annotation {PERCENT} is not a whole percent"))?;
+            .map_err(|_| broken(PERCENT, "is not a whole percent".into()))?;
         // Canaries started before the history was kept have none: an empty one.
         let history = match a.get(HISTORY) {
             None => Vec::new(),
             Some(text) => serde_json::from_str(text)
-                .map_err(|e| format!("annotation {HISTORY} is not a stage history: {e}"))?,
+                .map_err(|e| broken(HISTORY, format!("is not a stage history: {e}")))?,
         };
         Ok(Some(CanaryState {
             phase,
@@ -222,6 +253,70 @@ pub fn format_time(ms: i64) -> String {
         .unwrap_or_else(|| ms.to_string())
 }
 
+/// One stage of a canary: when it ran, at what share, and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageRecord {
+    /// Counted from 1, as the policy lists the stages.
+    pub stage: usize,
+    pub percent: i64,
+    /// RFC 3339, UTC.
+    pub started: String,
+    pub ended: Option<String>,
+    pub decision: Option<StageDecision>,
+    /// Canary requests seen in the stage; null when the stage ended without being observed
+    /// (a manual rollback).
+    pub requests: Option<u64>,
+    pub reason: Option<String>,
+}
+
+/// How a stage ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StageDecision {
+    Advance,
+    Rollback,
+    Promote,
+}
+
+impl StageDecision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StageDecision::Advance => "advance",
+            StageDecision::Rollback => "rollback",
+            StageDecision::Promote => "promote",
+        }
+    }
+}
+
+impl StageRecord {
+    /// How the stage ended, or `running`.
+    pub fn outcome(&self) -> &'static str {
+        self.decision.map_or("running", StageDecision::as_str)
+    }
+
+    /// One line for terminals and Markdown: "stage 2 at 25%: 2026-11-26T00:30:00.000Z →
+    /// 2026-11-26T01:00:00.000Z, 4012 requests, rollback (guard ... failed)".
+    pub fn describe(&self) -> String {
+        let requests = self
+            .requests
+            .map(|n| format!(", {n} requests"))
+            .unwrap_or_default();
+        let reason = self
+            .reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        format!(
+            "stage {} at {}%: {} → {}{requests}, {}{reason}",
+            self.stage,
+            self.percent,
+            self.started,
+            self.ended.as_deref().unwrap_or("now"),
+            self.outcome()
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,6 +365,7 @@ mod tests {
         broken.insert(HISTORY.into(), "[{\"stage\": 1}]".into());
         let error = CanaryState::from_annotations(&broken)
             .err()
+            .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(error.contains(HISTORY), "{error}");
     }

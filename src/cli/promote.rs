@@ -11,12 +11,12 @@ use super::serving::{planned_text, registry_uri};
 use super::{Outcome, json_text, load_policy, outcome_of, parse_now, print};
 use crate::check::{Context, Invocation, Runs};
 use crate::eval::Verdict;
-use crate::exec::http::PlannedCall;
 use crate::exec::mlflow::Mlflow;
 use crate::exec::{ExecError, aliases, trail};
 use crate::plan::PolicyPlan;
 use crate::report::Format;
 use crate::source::PolicyFile;
+use crate::transport::PlannedCall;
 use crate::usecase::gate::{GateOptions, run};
 
 pub struct PromoteArgs {

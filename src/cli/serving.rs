@@ -3,18 +3,16 @@
 //! dry run as text.
 
 use super::parse_now;
-use crate::canary::apply::Target;
 use crate::canary::decide::{CLOCK_SKEW_MS, duration};
 use crate::canary::state::format_time;
 use crate::exec::ExecError;
-use crate::exec::http::PlannedCall;
+use crate::exec::effects::Services;
 use crate::exec::kserve::Kserve;
 use crate::exec::kubeconfig::Selection;
 use crate::exec::mlflow::Mlflow;
 use crate::plan::{PolicyPlan, Service, SettingValue};
-
-/// Reads after a 409 (someone else wrote the InferenceService meanwhile) before giving up.
-pub const CONFLICT_RETRIES: usize = 3;
+use crate::transport::PlannedCall;
+use crate::usecase::Target;
 
 /// The clients and names a rollout command works with.
 pub struct Rollout {
@@ -25,13 +23,14 @@ pub struct Rollout {
 }
 
 impl Rollout {
-    /// What the canary's steps write to, for a policy text with this digest.
-    pub fn target<'a>(&'a self, policy_sha256: &'a str) -> Target<'a> {
+    /// What the use cases read and write.
+    pub fn target(&self) -> Target<'_> {
         Target {
-            kserve: &self.kserve,
-            mlflow: &self.mlflow,
-            model: &self.model,
-            policy_sha256,
+            services: Services {
+                registry: &self.mlflow,
+                serving: &self.kserve,
+                model: &self.model,
+            },
             now_ms: self.now_ms,
         }
     }
@@ -74,13 +73,6 @@ impl Rollout {
             model,
             now_ms,
         })
-    }
-
-    /// Every write of a dry run, Kubernetes and MLflow, in the order they were planned.
-    pub fn planned(&self) -> Vec<PlannedCall> {
-        let mut calls = self.kserve.planned();
-        calls.extend(self.mlflow.planned());
-        calls
     }
 }
 

@@ -4,18 +4,14 @@
 
 use std::path::PathBuf;
 
-use serde::Serialize;
-
 use super::serving::Rollout;
 use super::{Outcome, json_text, load_policy, print};
 use crate::canary::decide::duration;
 use crate::canary::state::format_time;
-use crate::canary::{CanaryError, CanaryState};
 use crate::check::{Invocation, Runs};
-use crate::exec::ExecError;
-use crate::exec::aliases::Aliases;
-use crate::exec::kserve::{self, PredictorStatus, Readiness};
 use crate::plan::PolicyPlan;
+use crate::usecase::RolloutError;
+use crate::usecase::status::{self as usecase, StatusRecord};
 
 pub struct StatusArgs {
     pub policy: PathBuf,
@@ -23,34 +19,13 @@ pub struct StatusArgs {
     pub json: bool,
 }
 
-#[derive(Serialize)]
-struct StatusRecord {
-    schema: &'static str,
-    model: String,
-    aliases: Aliases,
-    inference_service: String,
-    resource_version: String,
-    serving: Option<String>,
-    canary_traffic_percent: Option<i64>,
-    readiness: Readiness,
-    predictor: PredictorStatus,
-    canary: Option<CanaryState>,
-    stage_percent: Option<f64>,
-    /// Milliseconds until the current stage's time is reached (0 once it is).
-    stage_time_left_ms: Option<i64>,
-    now: String,
-}
-
 pub fn run_command(args: &StatusArgs, color: bool) -> Outcome {
-    let (file, plan) = match load_policy(
-        &args.policy,
-        &Invocation::new(Runs::NoBlock, []),
-        super::ErrorFormat::Human,
-        color,
-    ) {
-        Ok(loaded) => loaded,
-        Err(outcome) => return outcome,
-    };
+    let invocation = Invocation::new(Runs::NoBlock, []);
+    let (file, plan) =
+        match load_policy(&args.policy, &invocation, super::ErrorFormat::Human, color) {
+            Ok(loaded) => loaded,
+            Err(outcome) => return outcome,
+        };
     match status(args, &plan) {
         Ok(record) => {
             print(&if args.json {
@@ -70,35 +45,9 @@ pub fn run_command(args: &StatusArgs, color: bool) -> Outcome {
     }
 }
 
-fn status(args: &StatusArgs, plan: &PolicyPlan) -> Result<StatusRecord, CanaryError> {
+fn status(args: &StatusArgs, plan: &PolicyPlan) -> Result<StatusRecord, RolloutError> {
     let rollout = Rollout::connect(plan, args.now.as_deref(), false)?;
-    let isvc = rollout.kserve.get()?;
-    let canary =
-        CanaryState::from_annotations(&isvc.annotations).map_err(|what| ExecError::Unexpected {
-            service: "Kubernetes",
-            endpoint: rollout.kserve.path(),
-            what: format!("the canary annotations are broken: {what}"),
-        })?;
-    let stage = canary
-        .as_ref()
-        .filter(|c| c.phase == crate::canary::Phase::Running)
-        .and_then(|c| Some((c, plan.canary.as_ref()?.stages.get(c.stage)?)));
-    Ok(StatusRecord {
-        schema: "verdict.status/v1",
-        aliases: Aliases::read(&rollout.mlflow, &rollout.model)?,
-        model: rollout.model.clone(),
-        inference_service: format!("{}/{}", rollout.kserve.namespace, rollout.kserve.name),
-        resource_version: isvc.resource_version.clone(),
-        serving: kserve::served_location(&isvc.object),
-        canary_traffic_percent: isvc.canary_percent,
-        readiness: isvc.readiness.clone(),
-        predictor: isvc.predictor.clone(),
-        stage_percent: stage.map(|(_, s)| s.percent),
-        stage_time_left_ms: stage
-            .map(|(c, s)| (c.stage_started_ms + s.duration_ms - rollout.now_ms).max(0)),
-        canary,
-        now: format_time(rollout.now_ms),
-    })
+    usecase::status(&rollout.target(), plan)
 }
 
 fn human(r: &StatusRecord) -> String {

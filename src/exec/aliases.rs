@@ -7,47 +7,30 @@
 //! - rollback: tag the current champion, then `@champion := @previous`;
 //! - withdraw: tag a rolled-back canary's version, then delete `@challenger`.
 
-use serde::Serialize;
-
-use super::ExecError;
-use super::mlflow::Mlflow;
+use super::{ExecError, Registry};
+pub use crate::canary::state::Aliases;
 
 pub const CHAMPION: &str = "champion";
 pub const CHALLENGER: &str = "challenger";
 pub const PREVIOUS: &str = "previous";
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Aliases {
-    pub champion: Option<String>,
-    pub challenger: Option<String>,
-    pub previous: Option<String>,
-}
-
 impl Aliases {
-    pub fn read(mlflow: &Mlflow, model: &str) -> Result<Aliases, ExecError> {
+    pub fn read(mlflow: &(impl Registry + ?Sized), model: &str) -> Result<Aliases, ExecError> {
         Ok(Aliases {
             champion: mlflow.alias(model, CHAMPION)?,
             challenger: mlflow.alias(model, CHALLENGER)?,
             previous: mlflow.alias(model, PREVIOUS)?,
         })
     }
-
-    pub fn describe(&self) -> String {
-        let show = |v: &Option<String>| {
-            v.as_deref()
-                .map_or_else(|| "unset".to_string(), |v| format!("version {v}"))
-        };
-        format!(
-            "@champion {}, @challenger {}, @previous {}",
-            show(&self.champion),
-            show(&self.challenger),
-            show(&self.previous)
-        )
-    }
 }
 
 /// Sets an alias and, when applying, reads it back.
-fn set(mlflow: &Mlflow, model: &str, alias: &str, version: &str) -> Result<(), ExecError> {
+fn set(
+    mlflow: &(impl Registry + ?Sized),
+    model: &str,
+    alias: &str,
+    version: &str,
+) -> Result<(), ExecError> {
     mlflow.set_alias(model, alias, version)?;
     if mlflow.is_dry_run() {
         return Ok(());
@@ -63,7 +46,7 @@ fn set(mlflow: &Mlflow, model: &str, alias: &str, version: &str) -> Result<(), E
     Ok(())
 }
 
-fn delete(mlflow: &Mlflow, model: &str, alias: &str) -> Result<(), ExecError> {
+fn delete(mlflow: &(impl Registry + ?Sized), model: &str, alias: &str) -> Result<(), ExecError> {
     mlflow.delete_alias(model, alias)?;
     if mlflow.is_dry_run() {
         return Ok(());
@@ -79,7 +62,11 @@ fn delete(mlflow: &Mlflow, model: &str, alias: &str) -> Result<(), ExecError> {
 }
 
 /// `@challenger := version`. The version must exist and must not be the champion.
-pub fn nominate(mlflow: &Mlflow, model: &str, version: &str) -> Result<Aliases, ExecError> {
+pub fn nominate(
+    mlflow: &(impl Registry + ?Sized),
+    model: &str,
+    version: &str,
+) -> Result<Aliases, ExecError> {
     let before = Aliases::read(mlflow, model)?;
     if before.champion.as_deref() == Some(version) {
         return Err(ExecError::Precondition {
@@ -94,7 +81,11 @@ pub fn nominate(mlflow: &Mlflow, model: &str, version: &str) -> Result<Aliases, 
 /// The finish sequence. `expected` is the version being promoted, when the caller knows it:
 /// with it, a re-run after the last step (no @challenger, @champion already that version)
 /// succeeds instead of reporting nothing to finish.
-pub fn finish(mlflow: &Mlflow, model: &str, expected: Option<&str>) -> Result<Aliases, ExecError> {
+pub fn finish(
+    mlflow: &(impl Registry + ?Sized),
+    model: &str,
+    expected: Option<&str>,
+) -> Result<Aliases, ExecError> {
     let before = Aliases::read(mlflow, model)?;
     let Some(challenger) = before.challenger.clone() else {
         if expected.is_some() && before.champion.as_deref() == expected {
@@ -132,7 +123,11 @@ pub fn finish(mlflow: &Mlflow, model: &str, expected: Option<&str>) -> Result<Al
 
 /// The rollback sequence: the current champion is tagged with `reason`, then @champion goes
 /// back to @previous. Run again after it completed, it changes nothing.
-pub fn rollback(mlflow: &Mlflow, model: &str, reason: &str) -> Result<Aliases, ExecError> {
+pub fn rollback(
+    mlflow: &(impl Registry + ?Sized),
+    model: &str,
+    reason: &str,
+) -> Result<Aliases, ExecError> {
     let before = Aliases::read(mlflow, model)?;
     let Some(previous) = before.previous.clone() else {
         return Err(ExecError::Precondition {
@@ -158,7 +153,7 @@ pub fn rollback(mlflow: &Mlflow, model: &str, reason: &str) -> Result<Aliases, E
 /// A canary rolled back: the version is tagged with `reason`, then @challenger is deleted if it
 /// still names that version (a newer nomination is left alone). Run again, it changes nothing.
 pub fn withdraw(
-    mlflow: &Mlflow,
+    mlflow: &(impl Registry + ?Sized),
     model: &str,
     version: &str,
     reason: &str,

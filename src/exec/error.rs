@@ -1,6 +1,8 @@
 //! Errors of the executor: a service could not be reached, refused a call, or is not in the
 //! state a step requires. Each names the endpoint; none carries credentials.
 
+use crate::transport::TransportError;
+
 #[derive(Debug, Clone, thiserror::Error, miette::Diagnostic)]
 pub enum ExecError {
     #[error("{service} is not configured: {message}")]
@@ -11,31 +13,9 @@ pub enum ExecError {
         #[help]
         help: Option<String>,
     },
-    #[error("cannot reach {service} at {endpoint}: {reason}")]
-    #[diagnostic(
-        code(exec::unreachable),
-        help(
-            "is the server running and the address right? nothing was changed by the failed call"
-        )
-    )]
-    Unreachable {
-        service: &'static str,
-        endpoint: String,
-        reason: String,
-    },
-    #[error("{service} answered {method} {endpoint} with HTTP {status}{code}: {message}")]
-    #[diagnostic(code(exec::http))]
-    Http {
-        service: &'static str,
-        method: String,
-        endpoint: String,
-        status: u16,
-        /// `error_code` from the JSON body, formatted as ` ERROR_CODE` when present.
-        code: String,
-        message: String,
-        #[help]
-        help: Option<String>,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Transport(#[from] TransportError),
     #[error("{service} answered {endpoint} with something unexpected: {what}")]
     #[diagnostic(code(exec::unexpected))]
     Unexpected {
@@ -66,7 +46,7 @@ impl ExecError {
     /// The HTTP status, when the service answered.
     pub fn status(&self) -> Option<u16> {
         match self {
-            ExecError::Http { status, .. } => Some(*status),
+            ExecError::Transport(e) => e.status(),
             _ => None,
         }
     }
@@ -74,7 +54,7 @@ impl ExecError {
     /// The service's own error code, e.g. `RESOURCE_DOES_NOT_EXIST`.
     pub fn error_code(&self) -> Option<&str> {
         match self {
-            ExecError::Http { code, .. } => Some(code.trim()),
+            ExecError::Transport(e) => e.error_code(),
             _ => None,
         }
     }

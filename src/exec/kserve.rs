@@ -15,8 +15,9 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::ExecError;
-use super::http::{Body, Http, HttpOptions, PlannedCall, Resend};
 use super::kubeconfig::{self, Selection};
+use crate::canary::Readiness;
+use crate::transport::{Body, Http, HttpOptions, PlannedCall, Resend};
 
 const SERVICE: &str = "Kubernetes";
 
@@ -49,28 +50,6 @@ pub struct Traffic {
     pub latest: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
-}
-
-/// Whether the predictor serves: KServe's `PredictorReady` condition (or `Ready`), and only
-/// once the controller has observed the current generation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", content = "reason", rename_all = "kebab-case")]
-pub enum Readiness {
-    Ready,
-    /// The condition is False: the revision failed.
-    NotReady(String),
-    /// Unknown, missing, or not yet reconciled: still rolling out.
-    Pending(String),
-}
-
-impl Readiness {
-    pub fn describe(&self) -> String {
-        match self {
-            Readiness::Ready => "ready".into(),
-            Readiness::NotReady(why) => format!("NOT READY: {why}"),
-            Readiness::Pending(why) => format!("pending: {why}"),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -122,7 +101,8 @@ impl Kserve {
             HttpOptions::from_env(),
             &cluster.tls,
             apply,
-        )?;
+        )?
+        .with_unauthorized_help("check the token or client certificate of the kubeconfig's user");
         Ok(Kserve {
             http,
             namespace,
@@ -152,7 +132,7 @@ impl Kserve {
                 ),
                 help: Some("the serving block names the InferenceService to move".into()),
             },
-            _ => e,
+            _ => e.into(),
         })?;
         let object: Value =
             serde_json::from_str(&response.body).map_err(|e| ExecError::Unexpected {
@@ -160,10 +140,10 @@ impl Kserve {
                 endpoint: path.clone(),
                 what: format!("not JSON ({e})"),
             })?;
-        parse(object).map_err(|what| ExecError::Unexpected {
+        parse(object).map_err(|e| ExecError::Unexpected {
             service: SERVICE,
             endpoint: path,
-            what,
+            what: e.to_string(),
         })
     }
 
@@ -210,7 +190,9 @@ impl Kserve {
                 "the patched object does not hold `{field}` as sent (the server dropped a field its schema does not know)"
             )));
         }
-        parse(object).map(Some).map_err(unexpected)
+        parse(object)
+            .map(Some)
+            .map_err(|e| unexpected(e.to_string()))
     }
 }
 
@@ -271,9 +253,25 @@ fn text(value: &Value, pointer: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-fn parse(object: Value) -> Result<InferenceService, String> {
+/// What an InferenceService object lacks for verdict to act on it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Malformed {
+    #[error("no metadata.resourceVersion")]
+    NoResourceVersion,
+    #[error("spec.predictor.canaryTrafficPercent is not an integer")]
+    CanaryPercent,
+    #[error("the InferenceService has no spec.predictor")]
+    NoPredictor,
+    #[error("the version names an image, but the predictor has no containers")]
+    NoContainers,
+    #[error("the predictor has neither `model` nor a framework spec with a storageUri")]
+    NoModel,
+}
+
+/// The parts of an InferenceService object verdict decides on.
+pub fn parse(object: Value) -> Result<InferenceService, Malformed> {
     let resource_version =
-        text(&object, "/metadata/resourceVersion").ok_or("no metadata.resourceVersion")?;
+        text(&object, "/metadata/resourceVersion").ok_or(Malformed::NoResourceVersion)?;
     let annotations = object
         .pointer("/metadata/annotations")
         .and_then(Value::as_object)
@@ -285,10 +283,7 @@ fn parse(object: Value) -> Result<InferenceService, String> {
         .unwrap_or_default();
     let canary_percent = match object.pointer("/spec/predictor/canaryTrafficPercent") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(
-            v.as_i64()
-                .ok_or("spec.predictor.canaryTrafficPercent is not an integer")?,
-        ),
+        Some(v) => Some(v.as_i64().ok_or(Malformed::CanaryPercent)?),
     };
     let status = object
         .pointer("/status/components/predictor")
@@ -368,15 +363,15 @@ fn readiness(object: &Value) -> Readiness {
 }
 
 /// Where the predictor of `object` keeps its model.
-pub fn model_slot(object: &Value, image: bool) -> Result<ModelSlot, String> {
+pub fn model_slot(object: &Value, image: bool) -> Result<ModelSlot, Malformed> {
     let predictor = object
         .pointer("/spec/predictor")
         .and_then(Value::as_object)
-        .ok_or("the InferenceService has no spec.predictor")?;
+        .ok_or(Malformed::NoPredictor)?;
     if image {
         return match predictor.get("containers").and_then(Value::as_array) {
             Some(c) if !c.is_empty() => Ok(ModelSlot::Image),
-            _ => Err("the version names an image, but the predictor has no containers".into()),
+            _ => Err(Malformed::NoContainers),
         };
     }
     if predictor.contains_key("model") {
@@ -386,9 +381,7 @@ pub fn model_slot(object: &Value, image: bool) -> Result<ModelSlot, String> {
         .iter()
         .find(|f| predictor.contains_key(**f))
         .map(|f| ModelSlot::StorageUri(f))
-        .ok_or_else(|| {
-            "the predictor has neither `model` nor a framework spec with a storageUri".into()
-        })
+        .ok_or(Malformed::NoModel)
 }
 
 /// The predictor part of a patch that serves `location` (a storage URI or an image). A merge

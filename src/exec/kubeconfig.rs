@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::ExecError;
-use super::http::{Auth, Tls};
+use crate::transport::{Auth, Tls};
 
 const SERVICE: &str = "Kubernetes";
 const SERVICE_ACCOUNT: &str = "/var/run/secrets/kubernetes.io/serviceaccount";

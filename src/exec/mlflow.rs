@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::ExecError;
-use super::http::{Auth, Body, Http, HttpOptions, PlannedCall, Resend};
+use crate::transport::{Auth, Body, Http, HttpOptions, PlannedCall, Resend};
 
 const API: &str = "/api/2.0/mlflow";
 const SERVICE: &str = "MLflow";
@@ -73,7 +73,9 @@ impl Mlflow {
             ..options
         };
         Ok(Mlflow {
-            http: Http::new(SERVICE, &uri, auth, options, apply)?,
+            http: Http::new(SERVICE, &uri, auth, options, apply)?.with_unauthorized_help(
+                "check MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD",
+            ),
         })
     }
 

@@ -1,9 +1,12 @@
 //! The canary part of a `verdict.report/v1` report: what one `canary step` decided about the
-//! stage it judged, and the canary's stage history. The history entries are also the format of
-//! the `verdict.dev/canary-history` annotation, so the report shows exactly what the
-//! InferenceService records.
+//! stage it judged, and the canary's stage history. The history entries are the format of the
+//! `verdict.dev/canary-history` annotation, which lives with the canary's state, so the report
+//! shows exactly what the InferenceService records.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+pub use crate::canary::decide::StepDecision;
+pub use crate::canary::state::{StageDecision, StageRecord};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CanaryInfo {
@@ -29,102 +32,6 @@ pub struct CanaryInfo {
     /// Every stage of this canary after the step, oldest first; a stage still running is last,
     /// with no end and no decision.
     pub history: Vec<StageRecord>,
-}
-
-/// One stage of a canary: when it ran, at what share, and how it ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StageRecord {
-    /// Counted from 1, as the policy lists the stages.
-    pub stage: usize,
-    pub percent: i64,
-    /// RFC 3339, UTC.
-    pub started: String,
-    pub ended: Option<String>,
-    pub decision: Option<StageDecision>,
-    /// Canary requests seen in the stage; null when the stage ended without being observed
-    /// (a manual rollback).
-    pub requests: Option<u64>,
-    pub reason: Option<String>,
-}
-
-/// What a step decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum StepDecision {
-    Start,
-    Advance,
-    Hold,
-    Rollback,
-    Promote,
-    Undecided,
-}
-
-impl StepDecision {
-    /// The one-line answer of a canary report.
-    pub fn headline(self) -> &'static str {
-        match self {
-            StepDecision::Start => {
-                "START: the challenger takes the first stage's share of the traffic"
-            }
-            StepDecision::Advance => "ADVANCE: the canary moves to its next stage",
-            StepDecision::Hold => "HOLD: the canary stays at its stage",
-            StepDecision::Rollback => {
-                "ROLLBACK: the canary's traffic goes back to the stable revision"
-            }
-            StepDecision::Promote => "PROMOTE: the canary becomes the served model",
-            StepDecision::Undecided => {
-                "UNDECIDED: no decision could be made; nothing was changed (fail closed)"
-            }
-        }
-    }
-}
-
-/// How a stage ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum StageDecision {
-    Advance,
-    Rollback,
-    Promote,
-}
-
-impl StageDecision {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StageDecision::Advance => "advance",
-            StageDecision::Rollback => "rollback",
-            StageDecision::Promote => "promote",
-        }
-    }
-}
-
-impl StageRecord {
-    /// How the stage ended, or `running`.
-    pub fn outcome(&self) -> &'static str {
-        self.decision.map_or("running", StageDecision::as_str)
-    }
-
-    /// One line for terminals and Markdown: "stage 2 at 25%: 2026-11-26T00:30:00.000Z →
-    /// 2026-11-26T01:00:00.000Z, 4012 requests, rollback (guard ... failed)".
-    pub fn describe(&self) -> String {
-        let requests = self
-            .requests
-            .map(|n| format!(", {n} requests"))
-            .unwrap_or_default();
-        let reason = self
-            .reason
-            .as_deref()
-            .map(|r| format!(" ({r})"))
-            .unwrap_or_default();
-        format!(
-            "stage {} at {}%: {} → {}{requests}, {}{reason}",
-            self.stage,
-            self.percent,
-            self.started,
-            self.ended.as_deref().unwrap_or("now"),
-            self.outcome()
-        )
-    }
 }
 
 impl CanaryInfo {

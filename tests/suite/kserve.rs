@@ -8,9 +8,10 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use verdict::exec::http::{Body, Http, HttpOptions, Resend};
-use verdict::exec::kserve::{self, Kserve, Readiness};
+use verdict::canary::Readiness;
+use verdict::exec::kserve::{self, Kserve};
 use verdict::exec::kubeconfig::{self, Selection};
+use verdict::transport::{Body, Http, HttpOptions, Resend};
 
 use crate::support::{TempDir, root};
 

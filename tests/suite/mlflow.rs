@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use verdict::exec::aliases::{self, Aliases};
-use verdict::exec::http::HttpOptions;
 use verdict::exec::mlflow::Mlflow;
+use verdict::transport::HttpOptions;
 
 use crate::fake_http::{dying_proxy, failing_path, fixed};
 use crate::support::{TempDir, Verdict, root};

@@ -9,12 +9,13 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::CanaryError;
-use super::state::CanaryState;
+use crate::canary::CanaryError;
+use crate::canary::state::{CanaryState, format_time};
 use crate::data::{self, Slice, SliceRequest, TimeFilter};
 use crate::eval::{self, CheckOutcome, GateInputs, Values};
 use crate::plan::{CanaryPlan, DataPlan, PolicyPlan};
 use crate::report::SliceInfo;
+use crate::usecase::RolloutError;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Window {
@@ -42,7 +43,7 @@ pub fn observe(
     state: &CanaryState,
     overrides: &BTreeMap<String, String>,
     now_ms: i64,
-) -> Result<StageData, CanaryError> {
+) -> Result<StageData, RolloutError> {
     let time = plan
         .data
         .recent
@@ -102,8 +103,8 @@ pub fn observe(
         slices.push(data::load(&request)?);
         windows.push(Window {
             slice: name.into(),
-            from: super::state::format_time(from_ms),
-            to: super::state::format_time(to_ms),
+            from: format_time(from_ms),
+            to: format_time(to_ms),
         });
     }
     // The same files on both sides would make every guard compare the canary with itself.

@@ -1,16 +1,24 @@
-//! A small JSON-over-HTTP transport: timeouts, bounded retries with backoff on connect errors,
-//! 429 and 5xx only (never on another 4xx), and a dry-run mode that records the calls that
-//! would change something instead of sending them. TLS is verified, against a given root CA
-//! when a service names one (a Kubernetes cluster's own CA), and a client certificate may
-//! authenticate the caller.
+//! The one HTTP transport of verdict's service clients (MLflow, Kubernetes, and the clients to
+//! come): JSON over HTTP with timeouts, bounded retries with backoff on connect errors, 429 and
+//! 5xx only (never on another 4xx, never resending a request that creates something once its
+//! effect is unknown), credentials kept out of every printed address, and a dry-run mode that
+//! records the calls that would change something instead of sending them. TLS is verified,
+//! against a given root CA when a service names one (a Kubernetes cluster's own CA), and a
+//! client certificate may authenticate the caller.
+//!
+//! It takes everything from its caller: the service's name, address, credentials, TLS material
+//! and the advice for a refused login. It never reads a service's own environment variables or
+//! settings; the clients do.
+
+mod error;
+
+pub use error::TransportError;
 
 use std::sync::Mutex;
 use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::Value;
-
-use super::ExecError;
 
 /// A call as it would be sent: what `--apply` would do, printed without credentials.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -64,6 +72,8 @@ pub struct Http {
     client: reqwest::Client,
     runtime: tokio::runtime::Runtime,
     options: HttpOptions,
+    /// What to check when the service refuses the credentials (HTTP 401).
+    unauthorized_help: Option<&'static str>,
     /// `Some` in dry-run mode: writes are recorded here, not sent.
     planned: Option<Mutex<Vec<PlannedCall>>>,
 }
@@ -92,7 +102,7 @@ impl Http {
         auth: Auth,
         options: HttpOptions,
         apply: bool,
-    ) -> Result<Self, ExecError> {
+    ) -> Result<Self, TransportError> {
         Self::with_tls(service, base, auth, options, &Tls::default(), apply)
     }
 
@@ -103,12 +113,8 @@ impl Http {
         options: HttpOptions,
         tls: &Tls,
         apply: bool,
-    ) -> Result<Self, ExecError> {
-        let config = |message: String| ExecError::Config {
-            service,
-            message,
-            help: None,
-        };
+    ) -> Result<Self, TransportError> {
+        let config = |message: String| TransportError::Config { service, message };
         let mut builder = reqwest::Client::builder()
             .timeout(options.timeout)
             .connect_timeout(options.timeout.min(Duration::from_secs(10)))
@@ -147,8 +153,17 @@ impl Http {
             client,
             runtime,
             options,
+            unauthorized_help: None,
             planned: (!apply).then(|| Mutex::new(Vec::new())),
         })
+    }
+
+    /// The advice an HTTP 401 carries: where this service's credentials come from.
+    pub fn with_unauthorized_help(self, help: &'static str) -> Self {
+        Http {
+            unauthorized_help: Some(help),
+            ..self
+        }
     }
 
     pub fn base(&self) -> &str {
@@ -168,7 +183,7 @@ impl Http {
     }
 
     /// A read: always sent, also in dry-run mode.
-    pub fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Response, ExecError> {
+    pub fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Response, TransportError> {
         self.send(reqwest::Method::GET, path, query, None, Resend::Idempotent)
     }
 
@@ -179,7 +194,7 @@ impl Http {
         path: &str,
         body: Body,
         resend: Resend,
-    ) -> Result<Option<Response>, ExecError> {
+    ) -> Result<Option<Response>, TransportError> {
         if let Some(planned) = &self.planned {
             let call = PlannedCall {
                 service: self.service,
@@ -205,7 +220,7 @@ impl Http {
         query: &[(&str, &str)],
         body: Option<Body>,
         resend: Resend,
-    ) -> Result<Response, ExecError> {
+    ) -> Result<Response, TransportError> {
         let url = format!("{}{path}", self.base);
         let mut attempt = 1;
         loop {
@@ -242,7 +257,7 @@ impl Http {
             return match outcome {
                 Ok((status, body)) if (200..300).contains(&status) => Ok(Response { status, body }),
                 Ok((status, body)) => Err(self.http_error(&method, path, status, &body)),
-                Err(e) => Err(ExecError::Unreachable {
+                Err(e) => Err(TransportError::Unreachable {
                     service: self.service,
                     endpoint: url,
                     reason: describe_reqwest(&e, attempt),
@@ -257,7 +272,7 @@ impl Http {
         path: &str,
         status: u16,
         body: &str,
-    ) -> ExecError {
+    ) -> TransportError {
         let json: Option<Value> = serde_json::from_str(body).ok();
         let field = |name: &str| {
             json.as_ref()
@@ -273,13 +288,14 @@ impl Http {
                 text.trim().to_string()
             }
         });
-        let help = match (status, self.service) {
-            (401, "Kubernetes") => Some("check the token or client certificate of the kubeconfig's user".to_string()),
-            (401, _) => Some("check MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD".to_string()),
-            (403, _) => Some("the credentials are valid but lack the permission for this call".to_string()),
+        let help = match status {
+            401 => self.unauthorized_help.map(str::to_string),
+            403 => {
+                Some("the credentials are valid but lack the permission for this call".to_string())
+            }
             _ => None,
         };
-        ExecError::Http {
+        TransportError::Http {
             service: self.service,
             method: method.to_string(),
             endpoint: format!("{}{path}", self.base),

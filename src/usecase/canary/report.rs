@@ -3,7 +3,7 @@
 //! decision, the stage it judged and the stage history as the step left it.
 
 use super::observe::StageData;
-use super::{CanaryState, Decision};
+use crate::canary::{CanaryState, Decision};
 use crate::eval::Verdict;
 use crate::plan::PolicyPlan;
 use crate::report::canary::CanaryInfo;
