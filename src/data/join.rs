@@ -96,7 +96,11 @@ fn keys(slice: &Slice, key: &str) -> PolarsResult<Vec<Option<String>>> {
         .column(key)?
         .as_materialized_series()
         .cast(&DataType::String)?;
-    Ok(series.str()?.iter().map(|k| k.map(str::to_string)).collect())
+    Ok(series
+        .str()?
+        .iter()
+        .map(|k| k.map(str::to_string))
+        .collect())
 }
 
 fn take(frame: &DataFrame, idx: Vec<IdxSize>) -> PolarsResult<DataFrame> {

@@ -37,6 +37,7 @@ pub mod auto;
 pub mod binning;
 pub mod calibration;
 pub mod classification;
+pub mod distances;
 pub mod divergence;
 pub mod frequency;
 mod histogram;

@@ -3,7 +3,9 @@
 //! `verdict metrics` all read this table.
 
 use super::kernel::Kernel;
-use super::{calibration, classification, divergence, frequency, ks, psi, regression, summary};
+use super::{
+    calibration, classification, distances, divergence, frequency, ks, psi, regression, summary,
+};
 use crate::ast::CmpOp;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -39,6 +41,8 @@ pub enum MetricId {
     Z,
     Auto,
     ShareDrifted,
+    Hellinger,
+    Tvd,
 }
 
 /// What a positional argument must be.
@@ -580,6 +584,31 @@ pub const METRICS: &[MetricSpec] = &[
         Dataset,
         Lower,
         "share of the drift block's column checks that failed",
+    ),
+    MetricSpec {
+        evidently_default: Some(DefaultBound {
+            field: None,
+            op: CmpOp::Lt,
+            threshold: 0.1,
+        }),
+        ..spec(
+            "hellinger",
+            M::Hellinger,
+            distances::HELLINGER,
+            FEATURE,
+            Two,
+            Lower,
+            "Hellinger distance of the category shares, or of Sturges histograms over the distinct values (Evidently hellinger)",
+        )
+    },
+    spec(
+        "TVD",
+        M::Tvd,
+        distances::TVD,
+        FEATURE,
+        Two,
+        Lower,
+        "total variation distance of the category shares; the distance, not Evidently's permutation p-value (Evidently TVD)",
     ),
 ];
 
