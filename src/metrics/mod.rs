@@ -52,4 +52,5 @@ pub mod regression;
 pub mod rows;
 pub mod sample;
 pub mod summary;
+pub mod t_test;
 pub(crate) mod two_sample;

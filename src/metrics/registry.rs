@@ -5,6 +5,7 @@
 use super::kernel::Kernel;
 use super::{
     calibration, classification, distances, divergence, frequency, ks, psi, regression, summary,
+    t_test,
 };
 use crate::ast::CmpOp;
 
@@ -43,6 +44,7 @@ pub enum MetricId {
     ShareDrifted,
     Hellinger,
     Tvd,
+    TTest,
 }
 
 /// What a positional argument must be.
@@ -191,6 +193,13 @@ const COUNTED: &[Param] = &[Param {
     name: "column or predicate",
     kind: ParamKind::ColumnOrPredicate,
 }];
+
+/// Evidently's rule for most tests: drift when the p-value is below 0.05.
+const P_AT_LEAST_0_05: DefaultBound = DefaultBound {
+    field: Some("p"),
+    op: CmpOp::Ge,
+    threshold: 0.05,
+};
 
 /// A two-sample test on categories, written as its p-value (`.p` accepted), which Evidently
 /// calls drift below 0.05.
@@ -610,6 +619,19 @@ pub const METRICS: &[MetricSpec] = &[
         Lower,
         "total variation distance of the category shares; the distance, not Evidently's permutation p-value (Evidently TVD)",
     ),
+    MetricSpec {
+        fields: &["statistic", "p"],
+        evidently_default: Some(P_AT_LEAST_0_05),
+        ..spec(
+            "t_test",
+            M::TTest,
+            t_test::T_TEST,
+            COLUMN,
+            Two,
+            Neither,
+            "Student's two-sample t statistic, equal variances; `.p` is its two-sided p-value (Evidently t_test, scipy ttest_ind)",
+        )
+    },
 ];
 
 pub fn by_id(id: MetricId) -> Option<&'static MetricSpec> {

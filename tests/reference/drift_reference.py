@@ -61,6 +61,7 @@ from evidently.legacy.calculations.stattests.hellinger_distance import _hellinge
 from evidently.legacy.calculations.stattests.jensenshannon import _jensenshannon
 from evidently.legacy.calculations.stattests.kl_div import _kl_div
 from evidently.legacy.calculations.stattests.psi import _psi
+from evidently.legacy.calculations.stattests.t_test import _t_test2samp
 from evidently.legacy.calculations.stattests.tvd_stattest import _total_variation_distance
 from evidently.legacy.calculations.stattests.wasserstein_distance_norm import (
     _wasserstein_distance_norm,
@@ -450,9 +451,15 @@ def tvd_score(ref, cur, kind):
     return {"statistic": _total_variation_distance(ref, cur)}
 
 
+def t_test_score(ref, cur, kind):
+    return {"statistic": stats.ttest_ind(ref, cur).statistic,
+            "p": _t_test2samp(ref, cur, kind, 0.05)[0]}
+
+
 STATTESTS = {
     "hellinger": ([NUM, CAT], hellinger_score),
     "TVD": ([NUM, CAT], tvd_score),
+    "t_test": ([NUM], t_test_score),
 }
 
 
@@ -477,6 +484,9 @@ def stattest_cases():
     yield "tiny_5_vs_6_no_ties", NUM, [[0.3, 1.2, 2.2, 3.1, 4.6]], \
         [[1.1, 2.4, 3.3, 5.0, 6.1, 7.7]], "small, no ties"
     yield "constant_same", NUM, [[3.0] * 40], [[3.0] * 30], "one value on both sides"
+    yield "constant_apart", NUM, [[2.0] * 10], [[5.0] * 8], "two different constants"
+    yield "one_each", NUM, [[1.5]], [[2.5]], "one value each: no degree of freedom"
+    yield "far_apart", NUM, [normal(0, 1, 500)], [normal(1.5, 1, 500)], "a p-value far in the tail"
     yield "constant_vs_two_values", NUM, [[3.0] * 30], [[3.0] * 15 + [4.0] * 15], \
         "constant reference"
     yield "large_uniform", NUM, [gen(51, 200000)], [gen(52, 150000, shift=0.004)], \

@@ -2,8 +2,10 @@
 //! risk samples (`current-drifted.parquet` shifts `f00`, `score` and `amount`), and the inputs
 //! each test must refuse: a wrong column kind, too few rows, all values equal.
 
-use crate::drift::{checks_of, drift_policy};
-use crate::support::TempDir;
+use polars::prelude::*;
+
+use crate::drift::{NOW, checks_of, drift_policy, json};
+use crate::support::{TempDir, Verdict};
 
 /// The check on `metric` in a run's checks.
 fn check<'a>(checks: &'a [serde_json::Value], metric: &str) -> &'a serde_json::Value {
@@ -31,5 +33,113 @@ fn distances_compare_numbers_and_text_and_flag_the_shifted_column() {
     assert!(
         f00["challenger"].as_f64().is_some_and(|v| v >= 0.1),
         "{f00}"
+    );
+}
+
+/// A drift policy over two small parquet slices written from `columns` (name, reference values,
+/// current values), checked with `checks`; returns the JSON checks and errors of the run.
+fn run_on(
+    dir: &TempDir,
+    columns: &[(&str, Vec<f64>, Vec<f64>)],
+    checks: &str,
+    code: i32,
+) -> serde_json::Value {
+    let write = |name: &str, reference: bool| {
+        let series: Vec<Column> = columns
+            .iter()
+            .map(|(column, r, c)| Column::new((*column).into(), if reference { r } else { c }))
+            .collect();
+        let mut frame = DataFrame::new_infer_height(series).expect("a frame");
+        let path = dir.0.join(name);
+        ParquetWriter::new(std::fs::File::create(&path).expect("create"))
+            .finish(&mut frame)
+            .expect("write");
+        path.display().to_string()
+    };
+    let (reference, current) = (
+        write("reference.parquet", true),
+        write("current.parquet", false),
+    );
+    let policy = dir.file(
+        "p.policy",
+        format!("data {{\n  reference = parquet(\"{reference}\")\n  current = parquet(\"{current}\")\n}}\ndrift {{\n{checks}}}\n"),
+    );
+    let run = Verdict::new()
+        .args(["drift", &policy, "--format", "json"])
+        .run()
+        .expect_code(code);
+    json(&run.stdout)
+}
+
+/// The reason of the one check in an erroring run.
+fn reason_of(report: &serde_json::Value) -> String {
+    let check = &report["checks"][0];
+    assert_eq!(check["status"], "error", "{check}");
+    check["reason"].as_str().unwrap_or("").to_string()
+}
+
+#[test]
+fn t_test_passes_on_the_same_mean_and_flags_a_shift() {
+    let dir = TempDir::new("drift-t-test");
+    let policy = drift_policy(
+        &dir,
+        "  t_test(f01).p >= 0.05\n  t_test(amount).p >= 0.05\n",
+    );
+    let checks = checks_of(&policy, 1);
+    let f01 = check(&checks, "t_test(f01).p");
+    assert_eq!(f01["status"], "pass", "{f01}");
+    let amount = check(&checks, "t_test(amount).p");
+    assert_eq!(amount["drifted"], true, "{amount}");
+    assert!(
+        amount["p_value"].as_f64().is_some_and(|p| p < 0.05),
+        "{amount}"
+    );
+}
+
+#[test]
+fn numbers_only_tests_refuse_a_text_column_naming_it() {
+    let dir = TempDir::new("drift-t-test-text");
+    for test in ["ks", "t_test"] {
+        let policy = drift_policy(&dir, &format!("  {test}(segment).p >= 0.05\n"));
+        let run = Verdict::new()
+            .args(["drift", &policy, "--format", "json", "--now", NOW])
+            .run()
+            .expect_code(2);
+        let message = json(&run.stdout)["errors"][0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        assert!(
+            message.contains("`segment`") && message.contains("a numeric column"),
+            "{test}: {message}"
+        );
+    }
+}
+
+#[test]
+fn t_test_refuses_equal_values_and_too_few_rows_naming_the_column() {
+    let dir = TempDir::new("drift-t-test-flat");
+    let flat = run_on(
+        &dir,
+        &[("flat", vec![2.0; 6], vec![2.0; 5])],
+        "  t_test(flat).p >= 0.05\n",
+        2,
+    );
+    let reason = reason_of(&flat);
+    assert!(
+        reason.contains("`flat`") && reason.contains("every value of both samples is the same"),
+        "{reason}"
+    );
+    let dir = TempDir::new("drift-t-test-tiny");
+    let tiny = run_on(
+        &dir,
+        &[("x", vec![1.0], vec![2.0])],
+        "  t_test(x).p >= 0.05\n",
+        2,
+    );
+    let reason = reason_of(&tiny);
+    assert!(
+        reason.contains("`x`") && reason.contains("at least 3 values"),
+        "{reason}"
     );
 }
