@@ -47,6 +47,7 @@ pub mod kolmogorov;
 pub mod ks;
 pub(crate) mod pairwise_sum;
 pub mod psi;
+pub mod rank_tests;
 pub mod registry;
 pub mod regression;
 pub mod rows;

@@ -4,8 +4,8 @@
 
 use super::kernel::Kernel;
 use super::{
-    calibration, classification, distances, divergence, frequency, ks, psi, regression, summary,
-    t_test,
+    calibration, classification, distances, divergence, frequency, ks, psi, rank_tests, regression,
+    summary, t_test,
 };
 use crate::ast::CmpOp;
 
@@ -45,6 +45,7 @@ pub enum MetricId {
     Hellinger,
     Tvd,
     TTest,
+    Mannw,
 }
 
 /// What a positional argument must be.
@@ -630,6 +631,19 @@ pub const METRICS: &[MetricSpec] = &[
             Two,
             Neither,
             "Student's two-sample t statistic, equal variances; `.p` is its two-sided p-value (Evidently t_test, scipy ttest_ind)",
+        )
+    },
+    MetricSpec {
+        fields: &["statistic", "p"],
+        evidently_default: Some(P_AT_LEAST_0_05),
+        ..spec(
+            "mannw",
+            M::Mannw,
+            rank_tests::MANNW,
+            COLUMN,
+            Two,
+            Neither,
+            "Mann-Whitney U of the reference; `.p` is the one-sided p-value that current is not stochastically greater, exact or asymptotic as scipy picks (Evidently mannw, scipy mannwhitneyu alternative=less)",
         )
     },
 ];

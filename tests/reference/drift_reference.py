@@ -60,6 +60,7 @@ from evidently.legacy.calculations.stattests.chisquare_stattest import _chi_stat
 from evidently.legacy.calculations.stattests.hellinger_distance import _hellinger_distance
 from evidently.legacy.calculations.stattests.jensenshannon import _jensenshannon
 from evidently.legacy.calculations.stattests.kl_div import _kl_div
+from evidently.legacy.calculations.stattests.mann_whitney_urank_stattest import _mannwhitneyu_rank
 from evidently.legacy.calculations.stattests.psi import _psi
 from evidently.legacy.calculations.stattests.t_test import _t_test2samp
 from evidently.legacy.calculations.stattests.tvd_stattest import _total_variation_distance
@@ -433,7 +434,9 @@ def stattest_scores(ref: pd.Series, cur: pd.Series, kind: ColumnType) -> dict:
         try:
             with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                out[name] = {k: num(v) for k, v in score(ref.copy(), cur.copy(), kind).items()}
+                scores = score(ref.copy(), cur.copy(), kind)
+                out[name] = {k: v if k in ("undefined", "note") else num(v)
+                             for k, v in scores.items()}
         except ValueError as e:
             if "Too many bins" not in str(e) and "is NaN" not in str(e):
                 raise
@@ -456,10 +459,24 @@ def t_test_score(ref, cur, kind):
             "p": _t_test2samp(ref, cur, kind, 0.05)[0]}
 
 
+def mannw_score(ref, cur, kind):
+    if pd.concat([ref, cur]).nunique() == 1:
+        # scipy answers p = 1 (z = -inf from a zero variance), which Evidently reads as no
+        # drift; verdict refuses a column without information.
+        return {"undefined": "OutOfRange"}
+    xy = np.concatenate([ref, cur])
+    ties = len(np.unique(xy)) < len(xy)
+    exact = (len(ref) <= 8 or len(cur) <= 8) and not ties
+    return {"statistic": stats.mannwhitneyu(ref, cur, alternative="less").statistic,
+            "p": _mannwhitneyu_rank(ref, cur, kind, 0.05)[0],
+            "note": "exact" if exact else "asymptotic"}
+
+
 STATTESTS = {
     "hellinger": ([NUM, CAT], hellinger_score),
     "TVD": ([NUM, CAT], tvd_score),
     "t_test": ([NUM], t_test_score),
+    "mannw": ([NUM], mannw_score),
 }
 
 
@@ -486,6 +503,14 @@ def stattest_cases():
     yield "constant_same", NUM, [[3.0] * 40], [[3.0] * 30], "one value on both sides"
     yield "constant_apart", NUM, [[2.0] * 10], [[5.0] * 8], "two different constants"
     yield "one_each", NUM, [[1.5]], [[2.5]], "one value each: no degree of freedom"
+    yield "exact_8_vs_300", NUM, [normal(-1.2, 1, 8)], [normal(0, 1, 300)], \
+        "8 reference values, no ties: Mann-Whitney exact with large counts"
+    yield "exact_upper_half", NUM, [[5.5, 6.1, 7.2, 8.3]], [[0.5, 1.5, 2.6, 5.9, 9.9]], \
+        "Mann-Whitney exact, U in the lower half: summed from the other end"
+    yield "small_with_ties", NUM, [[1.0, 2.0, 2.0, 3.0]], [[2.0, 3.0, 3.0, 4.0, 5.0]], \
+        "small with ties: Mann-Whitney asymptotic"
+    yield "nine_each", NUM, [normal(0, 1, 9)], [normal(0.8, 1, 9)], \
+        "9 against 9: Mann-Whitney asymptotic without ties"
     yield "far_apart", NUM, [normal(0, 1, 500)], [normal(1.5, 1, 500)], "a p-value far in the tail"
     yield "constant_vs_two_values", NUM, [[3.0] * 30], [[3.0] * 15 + [4.0] * 15], \
         "constant reference"

@@ -79,27 +79,29 @@ fn reason_of(report: &serde_json::Value) -> String {
 }
 
 #[test]
-fn t_test_passes_on_the_same_mean_and_flags_a_shift() {
-    let dir = TempDir::new("drift-t-test");
+fn location_tests_pass_on_the_same_law_and_flag_a_shift() {
+    let dir = TempDir::new("drift-location");
     let policy = drift_policy(
         &dir,
-        "  t_test(f01).p >= 0.05\n  t_test(amount).p >= 0.05\n",
+        "  t_test(f01).p >= 0.05\n  t_test(amount).p >= 0.05\n  mannw(f01).p >= 0.05\n  mannw(amount).p >= 0.05\n",
     );
     let checks = checks_of(&policy, 1);
-    let f01 = check(&checks, "t_test(f01).p");
-    assert_eq!(f01["status"], "pass", "{f01}");
-    let amount = check(&checks, "t_test(amount).p");
-    assert_eq!(amount["drifted"], true, "{amount}");
-    assert!(
-        amount["p_value"].as_f64().is_some_and(|p| p < 0.05),
-        "{amount}"
-    );
+    for test in ["t_test", "mannw"] {
+        let f01 = check(&checks, &format!("{test}(f01).p"));
+        assert_eq!(f01["status"], "pass", "{f01}");
+        let amount = check(&checks, &format!("{test}(amount).p"));
+        assert_eq!(amount["drifted"], true, "{amount}");
+        assert!(
+            amount["p_value"].as_f64().is_some_and(|p| p < 0.05),
+            "{amount}"
+        );
+    }
 }
 
 #[test]
 fn numbers_only_tests_refuse_a_text_column_naming_it() {
     let dir = TempDir::new("drift-t-test-text");
-    for test in ["ks", "t_test"] {
+    for test in ["ks", "t_test", "mannw"] {
         let policy = drift_policy(&dir, &format!("  {test}(segment).p >= 0.05\n"));
         let run = Verdict::new()
             .args(["drift", &policy, "--format", "json", "--now", NOW])
@@ -117,19 +119,29 @@ fn numbers_only_tests_refuse_a_text_column_naming_it() {
 }
 
 #[test]
-fn t_test_refuses_equal_values_and_too_few_rows_naming_the_column() {
-    let dir = TempDir::new("drift-t-test-flat");
-    let flat = run_on(
-        &dir,
-        &[("flat", vec![2.0; 6], vec![2.0; 5])],
-        "  t_test(flat).p >= 0.05\n",
-        2,
-    );
-    let reason = reason_of(&flat);
-    assert!(
-        reason.contains("`flat`") && reason.contains("every value of both samples is the same"),
-        "{reason}"
-    );
+fn location_tests_refuse_equal_values_naming_the_column() {
+    let dir = TempDir::new("drift-flat");
+    let cases = [
+        ("t_test", "every value of both samples is the same"),
+        ("mannw", "the U statistic has no variance"),
+    ];
+    for (test, why) in cases {
+        let flat = run_on(
+            &dir,
+            &[("flat", vec![2.0; 6], vec![2.0; 5])],
+            &format!("  {test}(flat).p >= 0.05\n"),
+            2,
+        );
+        let reason = reason_of(&flat);
+        assert!(
+            reason.contains("`flat`") && reason.contains(why),
+            "{test}: {reason}"
+        );
+    }
+}
+
+#[test]
+fn t_test_refuses_too_few_rows_naming_the_column() {
     let dir = TempDir::new("drift-t-test-tiny");
     let tiny = run_on(
         &dir,
