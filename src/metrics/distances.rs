@@ -1,5 +1,6 @@
-//! Hellinger and total variation distances between two samples, as Evidently 0.7.23 defines
-//! them (`evidently.legacy.calculations.stattests.{hellinger_distance, tvd_stattest}`).
+//! Hellinger, total variation and energy distances between two samples, as Evidently 0.7.23
+//! defines them (`evidently.legacy.calculations.stattests.{hellinger_distance, tvd_stattest,
+//! energy_distance}`).
 //!
 //! Takes the reference and current values (numbers, or per-category counts) and returns a
 //! distance in `[0, 1]`; no p-value:
@@ -12,17 +13,21 @@
 //!   are its categories). Evidently reports a permutation p-value of this distance instead
 //!   (1000 shuffles of the concatenated rows with numpy's global seed 0), which depends on the
 //!   rows' order and not only on the counts a categorical side holds, so verdict reports the
-//!   distance itself and offers no `.p`.
+//!   distance itself and offers no `.p`;
+//! - `ed` (Evidently's name for the energy distance): `scipy.stats.energy_distance(ref, cur)`,
+//!   `sqrt(2 · ∫ (F_ref − F_cur)²)`, the integral over the merged values as for Wasserstein
+//!   ([`super::divergence::cdf_gap_integral`]); numbers only.
 //!
 //! NaN and ±inf are dropped first (Evidently's drift pipeline drops them); either side empty
 //! is undefined. Never reads files; never panics on data.
 
 use super::binning::{Buckets, category_buckets, sturges_edges};
+use super::divergence::cdf_gap_integral;
 use super::histogram::count_in_edges;
 use super::kernel::{Compared, Kernel, TwoSample};
 use super::pairwise_sum::pairwise_sum;
 use super::sample::Sample;
-use super::two_sample::finite_pair;
+use super::two_sample::{finite_pair, into_sorted};
 use super::{MetricResult, Undefined};
 
 pub const HELLINGER: Kernel = Kernel::TwoSample(TwoSample {
@@ -37,6 +42,21 @@ pub const TVD: Kernel = Kernel::TwoSample(TwoSample {
     },
     categories: Some(|buckets| tvd_from_buckets(buckets).map(Compared::distance)),
 });
+
+pub const ENERGY: Kernel = Kernel::TwoSample(TwoSample {
+    numeric: |reference, current, _| {
+        energy_distance(&reference.contiguous(), &current.contiguous()).map(Compared::distance)
+    },
+    categories: None,
+});
+
+/// `scipy.stats.energy_distance(reference, current)`.
+pub fn energy_distance(reference: &[f64], current: &[f64]) -> MetricResult<f64> {
+    let pair = finite_pair(reference, current)?;
+    let (reference, current) = (into_sorted(pair.reference), into_sorted(pair.current));
+    let squares = cdf_gap_integral(&reference, &current, |gap| gap * gap);
+    Ok(std::f64::consts::SQRT_2 * squares.sqrt())
+}
 
 /// Hellinger distance of two numeric samples' Sturges histograms.
 pub fn hellinger(reference: &[f64], current: &[f64]) -> MetricResult<f64> {

@@ -46,6 +46,7 @@ pub enum MetricId {
     Tvd,
     TTest,
     Mannw,
+    Ed,
 }
 
 /// What a positional argument must be.
@@ -644,6 +645,22 @@ pub const METRICS: &[MetricSpec] = &[
             Two,
             Neither,
             "Mann-Whitney U of the reference; `.p` is the one-sided p-value that current is not stochastically greater, exact or asymptotic as scipy picks (Evidently mannw, scipy mannwhitneyu alternative=less)",
+        )
+    },
+    MetricSpec {
+        evidently_default: Some(DefaultBound {
+            field: None,
+            op: CmpOp::Le,
+            threshold: 0.1,
+        }),
+        ..spec(
+            "ed",
+            M::Ed,
+            distances::ENERGY,
+            COLUMN,
+            Two,
+            Lower,
+            "energy distance of the two samples (Evidently ed, scipy energy_distance)",
         )
     },
 ];

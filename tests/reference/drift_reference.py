@@ -57,6 +57,7 @@ from scipy import stats
 from scipy.spatial import distance
 
 from evidently.legacy.calculations.stattests.chisquare_stattest import _chi_stat_test
+from evidently.legacy.calculations.stattests.energy_distance import _energy_dist
 from evidently.legacy.calculations.stattests.hellinger_distance import _hellinger_distance
 from evidently.legacy.calculations.stattests.jensenshannon import _jensenshannon
 from evidently.legacy.calculations.stattests.kl_div import _kl_div
@@ -472,11 +473,16 @@ def mannw_score(ref, cur, kind):
             "note": "exact" if exact else "asymptotic"}
 
 
+def ed_score(ref, cur, kind):
+    return {"statistic": _energy_dist(ref, cur, kind, 0.1)[0]}
+
+
 STATTESTS = {
     "hellinger": ([NUM, CAT], hellinger_score),
     "TVD": ([NUM, CAT], tvd_score),
     "t_test": ([NUM], t_test_score),
     "mannw": ([NUM], mannw_score),
+    "ed": ([NUM], ed_score),
 }
 
 

@@ -20,10 +20,15 @@ fn distances_compare_numbers_and_text_and_flag_the_shifted_column() {
     let dir = TempDir::new("drift-distances");
     let policy = drift_policy(
         &dir,
-        "  hellinger(f01, segment) < 0.1\n  TVD(segment) < 0.1\n  hellinger(f00) < 0.1\n",
+        "  hellinger(f01, segment) < 0.1\n  TVD(segment) < 0.1\n  ed(f01) <= 0.1\n  hellinger(f00) < 0.1\n",
     );
     let checks = checks_of(&policy, 1);
-    for metric in ["hellinger(f01)", "hellinger(segment)", "TVD(segment)"] {
+    for metric in [
+        "hellinger(f01)",
+        "hellinger(segment)",
+        "TVD(segment)",
+        "ed(f01)",
+    ] {
         let c = check(&checks, metric);
         assert_eq!(c["status"], "pass", "{c}");
         assert_eq!(c["rows"][0], 12000, "{c}");
@@ -101,8 +106,9 @@ fn location_tests_pass_on_the_same_law_and_flag_a_shift() {
 #[test]
 fn numbers_only_tests_refuse_a_text_column_naming_it() {
     let dir = TempDir::new("drift-t-test-text");
-    for test in ["ks", "t_test", "mannw"] {
-        let policy = drift_policy(&dir, &format!("  {test}(segment).p >= 0.05\n"));
+    for test in ["ks", "t_test", "mannw", "ed"] {
+        let field = if test == "ed" { "" } else { ".p" };
+        let policy = drift_policy(&dir, &format!("  {test}(segment){field} >= 0.05\n"));
         let run = Verdict::new()
             .args(["drift", &policy, "--format", "json", "--now", NOW])
             .run()
