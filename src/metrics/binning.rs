@@ -362,7 +362,7 @@ fn evidently_edges(reference: &Scan, current: &Scan) -> MetricResult<Vec<f64>> {
 /// `[lo, hi]`, rounding step for step as numpy does: the width is `ptp / (log2(size) + 1)`, the
 /// bin count `ceil(ptp / width)` (not always `ceil(log2(size) + 1)`), the edges `np.linspace`'s
 /// `i * step + lo` with the last edge set to `hi`.
-fn sturges_edges(lo: f64, hi: f64, size: usize) -> MetricResult<Vec<f64>> {
+pub(crate) fn sturges_edges(lo: f64, hi: f64, size: usize) -> MetricResult<Vec<f64>> {
     let (lo, hi) = if lo == hi {
         (lo - 0.5, hi + 0.5)
     } else {

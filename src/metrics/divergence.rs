@@ -136,10 +136,17 @@ fn population_std(values: &[f64]) -> f64 {
 }
 
 /// `scipy.stats.wasserstein_distance` of two ascending, non-empty samples: the area between
-/// the two empirical CDFs, `sum |F_u(x_k) - F_v(x_k)| * (x_{k+1} - x_k)` over the merged
-/// values. One merge pass; tied values add zero-width terms, which are skipped. scipy sums with
-/// a BLAS dot product whose order cannot be reproduced, so the sum is compensated instead.
+/// the two empirical CDFs (see [`cdf_gap_integral`]).
 fn wasserstein_distance(u: &[f64], v: &[f64]) -> f64 {
+    cdf_gap_integral(u, v, f64::abs)
+}
+
+/// scipy's `_cdf_distance` before its root, of two ascending, non-empty samples:
+/// `sum gap(F_u(x_k) - F_v(x_k)) * (x_{k+1} - x_k)` over the merged values (`gap` is `abs` for
+/// Wasserstein, the square for the energy distance). One merge pass; tied values add zero-width
+/// terms, which are skipped. scipy sums with a BLAS dot product whose order cannot be
+/// reproduced, so the sum is compensated instead.
+pub(crate) fn cdf_gap_integral(u: &[f64], v: &[f64], gap: fn(f64) -> f64) -> f64 {
     let (nu, nv) = (u.len() as f64, v.len() as f64);
     let (mut i, mut j) = (0, 0);
     let mut sum = CompensatedSum::default();
@@ -153,8 +160,7 @@ fn wasserstein_distance(u: &[f64], v: &[f64]) -> f64 {
         };
         if let Some(prev) = previous {
             // The CDFs still hold their values at `prev`: `i` and `j` count the values ≤ prev.
-            let gap = (i as f64 / nu - j as f64 / nv).abs();
-            sum.add(gap * (x - prev));
+            sum.add(gap(i as f64 / nu - j as f64 / nv) * (x - prev));
         }
         while u.get(i).is_some_and(|&a| a <= x) {
             i += 1;

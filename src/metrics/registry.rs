@@ -3,7 +3,10 @@
 //! `verdict metrics` all read this table.
 
 use super::kernel::Kernel;
-use super::{calibration, classification, divergence, frequency, ks, psi, regression, summary};
+use super::{
+    calibration, classification, distances, divergence, frequency, ks, psi, rank_tests, regression,
+    summary, t_test,
+};
 use crate::ast::CmpOp;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -39,6 +42,11 @@ pub enum MetricId {
     Z,
     Auto,
     ShareDrifted,
+    Hellinger,
+    Tvd,
+    TTest,
+    Mannw,
+    Ed,
 }
 
 /// What a positional argument must be.
@@ -187,6 +195,13 @@ const COUNTED: &[Param] = &[Param {
     name: "column or predicate",
     kind: ParamKind::ColumnOrPredicate,
 }];
+
+/// Evidently's rule for most tests: drift when the p-value is below 0.05.
+const P_AT_LEAST_0_05: DefaultBound = DefaultBound {
+    field: Some("p"),
+    op: CmpOp::Ge,
+    threshold: 0.05,
+};
 
 /// A two-sample test on categories, written as its p-value (`.p` accepted), which Evidently
 /// calls drift below 0.05.
@@ -581,6 +596,73 @@ pub const METRICS: &[MetricSpec] = &[
         Lower,
         "share of the drift block's column checks that failed",
     ),
+    MetricSpec {
+        evidently_default: Some(DefaultBound {
+            field: None,
+            op: CmpOp::Lt,
+            threshold: 0.1,
+        }),
+        ..spec(
+            "hellinger",
+            M::Hellinger,
+            distances::HELLINGER,
+            FEATURE,
+            Two,
+            Lower,
+            "Hellinger distance of the category shares, or of Sturges histograms over the distinct values (Evidently hellinger)",
+        )
+    },
+    spec(
+        "TVD",
+        M::Tvd,
+        distances::TVD,
+        FEATURE,
+        Two,
+        Lower,
+        "total variation distance of the category shares; the distance, not Evidently's permutation p-value (Evidently TVD)",
+    ),
+    MetricSpec {
+        fields: &["statistic", "p"],
+        evidently_default: Some(P_AT_LEAST_0_05),
+        ..spec(
+            "t_test",
+            M::TTest,
+            t_test::T_TEST,
+            COLUMN,
+            Two,
+            Neither,
+            "Student's two-sample t statistic, equal variances; `.p` is its two-sided p-value (Evidently t_test, scipy ttest_ind)",
+        )
+    },
+    MetricSpec {
+        fields: &["statistic", "p"],
+        evidently_default: Some(P_AT_LEAST_0_05),
+        ..spec(
+            "mannw",
+            M::Mannw,
+            rank_tests::MANNW,
+            COLUMN,
+            Two,
+            Neither,
+            "Mann-Whitney U of the reference; `.p` is the one-sided p-value that current is not stochastically greater, exact or asymptotic as scipy picks (Evidently mannw, scipy mannwhitneyu alternative=less)",
+        )
+    },
+    MetricSpec {
+        evidently_default: Some(DefaultBound {
+            field: None,
+            op: CmpOp::Le,
+            threshold: 0.1,
+        }),
+        ..spec(
+            "ed",
+            M::Ed,
+            distances::ENERGY,
+            COLUMN,
+            Two,
+            Lower,
+            "energy distance of the two samples (Evidently ed, scipy energy_distance)",
+        )
+    },
 ];
 
 pub fn by_id(id: MetricId) -> Option<&'static MetricSpec> {

@@ -10,13 +10,12 @@
 
 use std::f64::consts::PI;
 
+use super::gamma::{STIRLING_FROM, stirling};
+
 /// Cephes' convergence threshold and overflow guard for the continued fraction.
 const MACHEP: f64 = 1.110_223_024_625_156_5e-16;
 const BIG: f64 = 4.503_599_627_370_496e15;
 const BIG_INV: f64 = 2.220_446_049_250_313e-16;
-
-/// Below this `a`, `ln Γ(a)` comes from libm; above, the Stirling remainder is accurate to an ulp.
-const STIRLING_FROM: f64 = 10.0;
 
 /// `P(X > x)` for a chi-square variable with `df` degrees of freedom; NaN when `df <= 0` (as
 /// scipy answers for a chi-square test on one category), 1 for `x <= 0`, 0 for `x = +inf`.
@@ -109,16 +108,6 @@ fn prefactor(a: f64, x: f64) -> f64 {
     let t = (x - a) / a;
     let exponent = a * (t.ln_1p() - t) + 0.5 * a.ln() - 0.5 * (2.0 * PI).ln() - stirling(a);
     exponent.exp()
-}
-
-/// `ln Γ(a) − ((a − ½) ln a − a + ½ ln 2π)` for `a >= 10`: the asymptotic series, whose first
-/// omitted term is below 1e-15 there.
-fn stirling(a: f64) -> f64 {
-    let inv = 1.0 / a;
-    let inv2 = inv * inv;
-    inv * (1.0 / 12.0
-        - inv2
-            * (1.0 / 360.0 - inv2 * (1.0 / 1260.0 - inv2 * (1.0 / 1680.0 - inv2 * (1.0 / 1188.0)))))
 }
 
 #[cfg(test)]

@@ -8,9 +8,11 @@
 //! computed it says why with [`crate::metrics::Undefined`].
 //!
 //! Normal quantiles and tail probabilities come from [`normal`]; the chi-square tail that the
-//! drift metric `chisquare` needs from [`chi2`].
+//! drift metric `chisquare` needs from [`chi2`]; Student's t tail (`t_test`) from [`student_t`].
 
 pub mod bootstrap;
 pub mod chi2;
 pub mod delong;
+mod gamma;
 pub mod normal;
+pub mod student_t;

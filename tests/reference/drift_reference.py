@@ -19,12 +19,19 @@ define the metrics (DESIGN.md section 3), called the way Evidently calls them:
   test's default threshold;
 - kstwo_sf: ``scipy.stats.kstwo.sf(d, n)`` at points chosen to reach every branch scipy's
   ``_kolmogn`` takes, so that the asymptotic p-value is checked branch by branch;
+- stattest_cases: Evidently's other stat tests (hellinger, TVD, ...), each through Evidently's
+  own function (or, for a statistic Evidently does not return, the scipy call it makes), on
+  numeric samples (``kind`` "numeric", parts as above) or text (``kind`` "text", ``null`` is
+  missing); ``expected`` maps the verdict metric name to ``{"statistic": s}`` plus ``"p"`` for a
+  test, or ``{"undefined": variant}``. Tolerance: relative 1e-9 for p-values and test
+  statistics, ``1e-9 * max(1, |expected|)`` for distances;
 - psi/kl/js with ``bins = quantile(n)``: verdict's own option, defined here (``quantile_percents``)
   and then scored with Evidently's formulas.
 
 Run it with the pinned libraries (tests/reference/requirements.txt):
 
     python tests/reference/drift_reference.py
+    python tests/reference/drift_reference.py --stattests-only   # rewrites stattest_cases only
 
 Floats are written as strings holding Python's repr (shortest round-trip form), so every value
 survives the trip into Rust exactly, and NaN / inf inputs can be written at all.
@@ -50,9 +57,14 @@ from scipy import stats
 from scipy.spatial import distance
 
 from evidently.legacy.calculations.stattests.chisquare_stattest import _chi_stat_test
+from evidently.legacy.calculations.stattests.energy_distance import _energy_dist
+from evidently.legacy.calculations.stattests.hellinger_distance import _hellinger_distance
 from evidently.legacy.calculations.stattests.jensenshannon import _jensenshannon
 from evidently.legacy.calculations.stattests.kl_div import _kl_div
+from evidently.legacy.calculations.stattests.mann_whitney_urank_stattest import _mannwhitneyu_rank
 from evidently.legacy.calculations.stattests.psi import _psi
+from evidently.legacy.calculations.stattests.t_test import _t_test2samp
+from evidently.legacy.calculations.stattests.tvd_stattest import _total_variation_distance
 from evidently.legacy.calculations.stattests.wasserstein_distance_norm import (
     _wasserstein_distance_norm,
 )
@@ -406,7 +418,143 @@ KSTWO_POINTS = [
 ]
 
 
+# ---------------------------------------------------------------------------------------------
+# Evidently's other stat tests (issue 17): one entry per test, filled test by test
+
+
+def stattest_scores(ref: pd.Series, cur: pd.Series, kind: ColumnType) -> dict:
+    """Every test of STATTESTS that applies to ``kind``, on cleaned samples: ``{"statistic": s}``
+    plus ``"p"`` for a test, or ``{"undefined": variant}``."""
+    out = {}
+    for name, (kinds, score) in STATTESTS.items():
+        if kind not in kinds:
+            continue
+        if ref.empty or cur.empty:
+            out[name] = {"undefined": "Empty"}
+            continue
+        try:
+            with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                scores = score(ref.copy(), cur.copy(), kind)
+                out[name] = {k: v if k in ("undefined", "note") else num(v)
+                             for k, v in scores.items()}
+        except ValueError as e:
+            if "Too many bins" not in str(e) and "is NaN" not in str(e):
+                raise
+            out[name] = {"undefined": "OutOfRange"}
+    return out
+
+
+def hellinger_score(ref, cur, kind):
+    return {"statistic": _hellinger_distance(ref, cur, kind, 0.1)[0]}
+
+
+def tvd_score(ref, cur, kind):
+    # Evidently's drift score is a permutation p-value over the rows' order; verdict reports
+    # the distance it permutes (see src/metrics/distances.rs).
+    return {"statistic": _total_variation_distance(ref, cur)}
+
+
+def t_test_score(ref, cur, kind):
+    return {"statistic": stats.ttest_ind(ref, cur).statistic,
+            "p": _t_test2samp(ref, cur, kind, 0.05)[0]}
+
+
+def mannw_score(ref, cur, kind):
+    if pd.concat([ref, cur]).nunique() == 1:
+        # scipy answers p = 1 (z = -inf from a zero variance), which Evidently reads as no
+        # drift; verdict refuses a column without information.
+        return {"undefined": "OutOfRange"}
+    xy = np.concatenate([ref, cur])
+    ties = len(np.unique(xy)) < len(xy)
+    exact = (len(ref) <= 8 or len(cur) <= 8) and not ties
+    return {"statistic": stats.mannwhitneyu(ref, cur, alternative="less").statistic,
+            "p": _mannwhitneyu_rank(ref, cur, kind, 0.05)[0],
+            "note": "exact" if exact else "asymptotic"}
+
+
+def ed_score(ref, cur, kind):
+    return {"statistic": _energy_dist(ref, cur, kind, 0.1)[0]}
+
+
+STATTESTS = {
+    "hellinger": ([NUM, CAT], hellinger_score),
+    "TVD": ([NUM, CAT], tvd_score),
+    "t_test": ([NUM], t_test_score),
+    "mannw": ([NUM], mannw_score),
+    "ed": ([NUM], ed_score),
+}
+
+
+def stattest_cases():
+    """(name, kind, reference parts or texts, current parts or texts, note)."""
+    rng = np.random.default_rng(20261203)
+    normal = lambda mu, sd, n: rng.normal(mu, sd, n)  # noqa: E731
+    with_gaps = normal(0, 1, 80)
+    with_gaps[[2, 30]] = np.nan
+    with_gaps[[9]] = np.inf
+    draw = lambda c, p, n: [str(v) for v in rng.choice(c, size=n, p=p)]  # noqa: E731
+    yield "shifted", NUM, [normal(0, 1, 300)], [normal(0.3, 1.1, 250)], "continuous, unequal sizes"
+    yield "same_law", NUM, [normal(0, 1, 200)], [normal(0, 1, 200)], "no drift, equal sizes"
+    yield "ties", NUM, [np.round(normal(0, 1, 150), 1)], [np.round(normal(0.2, 1, 120), 1)], \
+        "many tied values"
+    yield "integers", NUM, [rng.integers(0, 6, 90).astype(float)], \
+        [rng.integers(1, 8, 70).astype(float)], "integer categories, values only on one side"
+    yield "nan_inf_dropped", NUM, [with_gaps], [[np.nan, -np.inf] + list(normal(0.5, 1, 60))], \
+        "NaN and +-inf dropped first"
+    yield "tiny_3_vs_4", NUM, [[1.0, 2.5, 4.0]], [[2.0, 3.0, 5.0, 7.5]], "tiny samples"
+    yield "tiny_1_vs_2", NUM, [[1.0]], [[0.5, 2.0]], "one value against two"
+    yield "tiny_5_vs_6_no_ties", NUM, [[0.3, 1.2, 2.2, 3.1, 4.6]], \
+        [[1.1, 2.4, 3.3, 5.0, 6.1, 7.7]], "small, no ties"
+    yield "constant_same", NUM, [[3.0] * 40], [[3.0] * 30], "one value on both sides"
+    yield "constant_apart", NUM, [[2.0] * 10], [[5.0] * 8], "two different constants"
+    yield "one_each", NUM, [[1.5]], [[2.5]], "one value each: no degree of freedom"
+    yield "exact_8_vs_300", NUM, [normal(-1.2, 1, 8)], [normal(0, 1, 300)], \
+        "8 reference values, no ties: Mann-Whitney exact with large counts"
+    yield "exact_upper_half", NUM, [[5.5, 6.1, 7.2, 8.3]], [[0.5, 1.5, 2.6, 5.9, 9.9]], \
+        "Mann-Whitney exact, U in the lower half: summed from the other end"
+    yield "small_with_ties", NUM, [[1.0, 2.0, 2.0, 3.0]], [[2.0, 3.0, 3.0, 4.0, 5.0]], \
+        "small with ties: Mann-Whitney asymptotic"
+    yield "nine_each", NUM, [normal(0, 1, 9)], [normal(0.8, 1, 9)], \
+        "9 against 9: Mann-Whitney asymptotic without ties"
+    yield "far_apart", NUM, [normal(0, 1, 500)], [normal(1.5, 1, 500)], "a p-value far in the tail"
+    yield "constant_vs_two_values", NUM, [[3.0] * 30], [[3.0] * 15 + [4.0] * 15], \
+        "constant reference"
+    yield "large_uniform", NUM, [gen(51, 200000)], [gen(52, 150000, shift=0.004)], \
+        "large samples"
+    yield "empty_current", NUM, [[1.0, 2.0]], [[np.nan]], "nothing finite in current"
+    yield "text_shifted", CAT, draw(["a", "b", "c", "d"], [0.4, 0.3, 0.2, 0.1], 400), \
+        draw(["a", "b", "c", "d"], [0.3, 0.3, 0.25, 0.15], 300), "four categories"
+    yield "text_new_and_gone", CAT, draw(["de", "fr", "it"], [0.5, 0.3, 0.2], 200), \
+        draw(["de", "fr", "es"], [0.5, 0.3, 0.2], 150), "a category on each side only"
+    yield "text_binary_nulls", CAT, draw(["no", "yes"], [0.8, 0.2], 120) + [None] * 4, \
+        [None] * 2 + draw(["no", "yes"], [0.7, 0.3], 100), "two categories, nulls dropped"
+    yield "text_one_category", CAT, ["k"] * 20, ["k"] * 10, "one value on both sides"
+    yield "text_many_rows", CAT, draw(["p", "q", "r"], [0.5, 0.3, 0.2], 6000), \
+        draw(["p", "q", "r"], [0.49, 0.31, 0.2], 4000), "many rows"
+    yield "text_empty_current", CAT, ["a", "b"], [None], "nothing in current"
+
+
+def stattest_case(name, kind, ref, cur, note) -> dict:
+    if kind == NUM:
+        scores = stattest_scores(clean(build(ref)), clean(build(cur)), NUM)
+        ref, cur = encode_parts(ref), encode_parts(cur)
+    else:
+        scores = stattest_scores(pd.Series(ref, dtype=object).dropna(),
+                                 pd.Series(cur, dtype=object).dropna(), CAT)
+    return {"name": name, "note": note, "kind": "numeric" if kind == NUM else "text",
+            "reference": ref, "current": cur, "expected": scores}
+
+
 def main():
+    if sys.argv[1:] == ["--stattests-only"]:
+        # Regenerating everything reorders Python's string sets, which moves the last digit of
+        # some categorical sums; this keeps the other sections as committed.
+        doc = json.loads(OUT.read_text())
+        doc["stattest_cases"] = [stattest_case(*case) for case in stattest_cases()]
+        OUT.write_text(json.dumps(doc, indent=1) + "\n")
+        print(f"rewrote stattest_cases in {OUT}", file=sys.stderr)
+        return
     out_cases = []
     for name, ref_parts, cur_parts, quantile_bins, note in cases():
         ref, cur = build(ref_parts), build(cur_parts)
@@ -439,6 +587,7 @@ def main():
         "categorical_cases": categorical,
         "auto_cases": auto,
         "kstwo_sf": kstwo,
+        "stattest_cases": [stattest_case(*case) for case in stattest_cases()],
     }
     assert scipy.__version__.startswith("1.17"), scipy.__version__
     OUT.write_text(json.dumps(doc, indent=1) + "\n")

@@ -4,7 +4,7 @@ use polars::prelude::*;
 
 use crate::support::{TempDir, Verdict};
 
-const NOW: &str = "2026-11-26T00:00:00Z";
+pub(crate) const NOW: &str = "2026-11-26T00:00:00Z";
 const POLICY: &str = "policies/risk-classifier.policy";
 
 fn drift(extra: &[&str]) -> crate::support::Run {
@@ -14,7 +14,7 @@ fn drift(extra: &[&str]) -> crate::support::Run {
         .run()
 }
 
-fn json(stdout: &str) -> serde_json::Value {
+pub(crate) fn json(stdout: &str) -> serde_json::Value {
     serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}"))
 }
 
@@ -192,14 +192,14 @@ fn patterns_and_except_select_columns() {
     );
 }
 
-fn drift_policy(dir: &TempDir, checks: &str) -> String {
+pub(crate) fn drift_policy(dir: &TempDir, checks: &str) -> String {
     dir.file(
         "p.policy",
         format!("data {{\n  reference = parquet(\"datasets/risk/reference.parquet\")\n  current = parquet(\"datasets/risk/current-drifted.parquet\")\n}}\ndrift {{\n{checks}}}\n"),
     )
 }
 
-fn checks_of(policy: &str, code: i32) -> Vec<serde_json::Value> {
+pub(crate) fn checks_of(policy: &str, code: i32) -> Vec<serde_json::Value> {
     let run = Verdict::new()
         .args(["drift", policy, "--format", "json", "--now", NOW])
         .run()

@@ -12,14 +12,16 @@ use verdict::ast::CmpOp;
 use verdict::metrics::MetricResult;
 use verdict::metrics::auto::{self, Storage};
 use verdict::metrics::binning::Bins;
+use verdict::metrics::binning::Categories;
 use verdict::metrics::binning::{Buckets, distinct_up_to, text_buckets};
 use verdict::metrics::divergence::{js, kl, wasserstein, wasserstein_sorted};
 use verdict::metrics::divergence::{js_from_buckets, kl_from_buckets};
 use verdict::metrics::frequency::{chisquare, chisquare_from_buckets, z, z_from_buckets};
+use verdict::metrics::kernel::{Kernel, Params, Side, TwoSample};
 use verdict::metrics::kolmogorov::kstwo_sf;
 use verdict::metrics::ks::{Ks, ks_2samp, ks_2samp_sorted};
 use verdict::metrics::psi::{psi, psi_from_buckets};
-use verdict::metrics::registry::MetricId;
+use verdict::metrics::registry::{self, MetricId};
 
 const TOLERANCE: f64 = 1e-9;
 
@@ -149,6 +151,28 @@ impl Report {
                 if error.is_nan() || error > TOLERANCE {
                     self.failures.push(format!(
                         "{what}: got {value:e}, expected {want:e} (error {error:e})"
+                    ));
+                }
+                self.worst = self.worst.max(error);
+            }
+            Err(e) => self
+                .failures
+                .push(format!("{what}: got {e:?}, expected {want:e}")),
+        }
+    }
+
+    /// `value` with a purely relative tolerance, for p-values and test statistics, whose small
+    /// values matter as much as their large ones.
+    fn relative(&mut self, what: &str, got: MetricResult<f64>, expected: &Value) {
+        self.checked += 1;
+        let want = float(expected);
+        match got {
+            Ok(value) if value == want => {}
+            Ok(value) => {
+                let error = (value - want).abs() / want.abs();
+                if error.is_nan() || error > TOLERANCE {
+                    self.failures.push(format!(
+                        "{what}: got {value:e}, expected {want:e} (relative error {error:e})"
                     ));
                 }
                 self.worst = self.worst.max(error);
@@ -444,4 +468,72 @@ fn auto_picks_the_test_evidently_picks() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     report.finish("auto");
+}
+
+/// Evidently's other stat tests (`stattest_cases`), each through its registry entry's kernel,
+/// as a drift check computes it: numbers as one run per side, text as counts per category.
+#[test]
+fn stattests_match_evidently_through_their_kernels() {
+    let mut report = Report::default();
+    for case in document()["stattest_cases"]
+        .as_array()
+        .expect("`stattest_cases` is an array")
+    {
+        let name = case["name"].as_str().unwrap_or("?");
+        let (reference, current) = (
+            sample_or_empty(case, "reference"),
+            sample_or_empty(case, "current"),
+        );
+        let (r, c) = if case["kind"] == "text" {
+            let side = |values: &Value| {
+                let mut counts = Categories::default();
+                counts.absorb(texts(values));
+                Side::Categories(counts)
+            };
+            (side(&case["reference"]), side(&case["current"]))
+        } else {
+            (
+                Side::Numbers(vec![reference.as_slice()]),
+                Side::Numbers(vec![current.as_slice()]),
+            )
+        };
+        for (metric, expected) in case["expected"].as_object().expect("expected is a map") {
+            let compared =
+                stattest(metric).and_then(|test| test.compare(&r, &c, &Params::default()));
+            let what = format!("{name} {metric}");
+            if expected.get("undefined").is_some() {
+                report.value(&what, compared.map(|v| v.statistic), expected);
+                continue;
+            }
+            let statistic = compared.clone().map(|v| v.statistic);
+            if expected.get("p").is_some() {
+                report.relative(
+                    &format!("{what}.statistic"),
+                    statistic,
+                    &expected["statistic"],
+                );
+                let p = compared.and_then(|v| v.p_value.ok_or(verdict::metrics::Undefined::Empty));
+                report.relative(&format!("{what}.p"), p, &expected["p"]);
+            } else {
+                report.value(&what, statistic, &expected["statistic"]);
+            }
+        }
+    }
+    report.finish("Evidently's other stat tests");
+}
+
+fn sample_or_empty(case: &Value, side: &str) -> Vec<f64> {
+    if case["kind"] == "text" {
+        Vec::new()
+    } else {
+        sample(&case[side])
+    }
+}
+
+/// The two-sample kernel a registry name stands for.
+fn stattest(name: &str) -> MetricResult<TwoSample> {
+    match registry::lookup(name).map(|spec| spec.kernel) {
+        Some(Kernel::TwoSample(test)) => Ok(test),
+        other => panic!("`{name}` is not a two-sample metric in the registry: {other:?}"),
+    }
 }

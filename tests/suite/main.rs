@@ -10,6 +10,7 @@ mod confidence;
 mod corpus;
 mod drift;
 mod drift_reference;
+mod drift_stattests;
 mod envelopes;
 mod fake_http;
 mod gate;
