@@ -54,6 +54,7 @@ pub fn mannw(reference: &[f64], current: &[f64]) -> MetricResult<Compared> {
     Ok(Compared {
         statistic: u1,
         p_value: Some(p.clamp(0.0, 1.0)),
+        rows: None,
     })
 }
 

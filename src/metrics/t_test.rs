@@ -48,6 +48,7 @@ pub fn t_test(reference: &[f64], current: &[f64]) -> MetricResult<Compared> {
     Ok(Compared {
         statistic,
         p_value: Some(student_t::two_sided_p(statistic, df)),
+        rows: None,
     })
 }
 
