@@ -1,6 +1,6 @@
 //! A numeric sample held in one or more contiguous runs.
 //!
-//! polars reads a parquet file into one chunk per row group; copying every chunk of a 10M-row
+//! The parquet reader returns one chunk per row group; copying every chunk of a 10M-row
 //! column into one buffer touches as much fresh memory as reading it did. Metrics that only pass
 //! over their values (binning, counting) take a [`Sample`] and read the runs where they lie.
 
